@@ -1,0 +1,9 @@
+from django.conf import settings
+
+
+def clinic(request):
+    return {
+        "CLINIC_NAME": settings.CLINIC_NAME,
+        "EMERGENCY_NUMBER": settings.EMERGENCY_NUMBER,
+        "CRISIS_LINE": settings.CRISIS_LINE,
+    }

@@ -1,0 +1,133 @@
+"""Demo data so the app is alive on first run. Idempotent: a second run creates nothing."""
+
+import json
+import os
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.models import Appointment, Patient
+from clinic.roles import Role
+
+# Demo logins. Printed on purpose: this command refuses to run in production.
+DEMO_USERS = [
+    ("clinician", "Demo", "Clinician One", Role.CLINICIAN, "demo-clinician-pass"),
+    ("clinician2", "Demo", "Clinician Two", Role.CLINICIAN, "demo-clinician2-pass"),
+    ("frontdesk", "Demo", "Front Desk", Role.FRONT_DESK, "demo-frontdesk-pass"),
+    ("admin", "Demo", "Clinic Admin", Role.CLINIC_ADMIN, "demo-admin-pass-2026"),
+]
+
+# (birth date, visit reason, days from the seed day, hour)
+DEMO_PATIENTS = [
+    (date(1984, 3, 14), "Muscle spasms in legs and back", 1, 9),
+    (date(1989, 7, 2), "Low back pain", 1, 10),
+    (date(1996, 11, 23), "Cough and sore throat", 1, 11),
+    (date(1978, 1, 30), "Heartburn", 2, 9),
+    (date(2000, 5, 5), "Night cramps", 2, 10),
+    (date(1991, 9, 17), "Stress and sleep", 2, 14),
+    (date(1963, 4, 8), "Knee pain", 3, 9),
+    (date(1997, 12, 1), "Itchy rash", 3, 11),
+    (date(1970, 6, 21), "Dizziness", 4, 9),
+    (date(1958, 2, 11), "Blood pressure check", 4, 15),
+]
+
+
+def demo_email(n: int) -> str:
+    return f"patient{n:02d}@demo.previsit.invalid"
+
+
+class Command(BaseCommand):
+    help = "Create demo users, patients and appointments (refuses in production)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+    def handle(self, *args, **options):
+        if os.environ.get("DJANGO_ENV", "").strip().lower() == "production":
+            raise CommandError(
+                "seed_demo creates known passwords; it refuses to run in production."
+            )
+        with transaction.atomic():
+            users, created_users = self._users()
+            appointments, created_appts = self._patients_and_appointments(users)
+        document = {
+            "users": [
+                {"username": u, "password": pw, "role": role.value}
+                for u, _, _, role, pw in DEMO_USERS
+            ],
+            "appointments": [self._describe(a) for a in appointments],
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(document, indent=2))
+            return
+        self.stdout.write(
+            f"Demo data: {created_users} users and {created_appts} appointments created "
+            f"({len(appointments)} demo appointments in all)."
+        )
+        self.stdout.write("Demo logins (username / password / role):")
+        for user in document["users"]:
+            self.stdout.write(f"  {user['username']:<11} {user['password']:<24} {user['role']}")
+        shown = [a for a in document["appointments"] if a["link"]][:3]
+        if shown:
+            self.stdout.write("Patient links (confirm with the date of birth shown):")
+            for a in shown:
+                self.stdout.write(f"  {a['link']}  born {a['date_of_birth']}")
+
+    def _users(self):
+        User = get_user_model()
+        created = 0
+        users = {}
+        for username, first, last, role, password in DEMO_USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(username=username, first_name=first, last_name=last)
+                user.email = f"{username}@demo.previsit.invalid"
+                user.is_staff = True
+                user.is_superuser = role == Role.CLINIC_ADMIN
+                user.set_password(password)
+                user.save()
+                user.groups.add(Group.objects.get(name=role.value))
+                created += 1
+            users[username] = user
+        return users, created
+
+    def _patients_and_appointments(self, users):
+        created = 0
+        appointments = []
+        clinicians = [users["clinician"], users["clinician2"]]
+        first_day = timezone.localdate()
+        for n, (born, reason, days, hour) in enumerate(DEMO_PATIENTS, start=1):
+            patient = Patient.objects.filter(email=demo_email(n)).first()
+            if patient is None:
+                patient = Patient.objects.create(
+                    first_name="Demo",
+                    last_name=f"Patient {n:02d}",
+                    date_of_birth=born,
+                    email=demo_email(n),
+                    phone=f"+1555010{n:04d}",
+                )
+            appointment = patient.appointments.order_by("id").first()
+            if appointment is None:
+                starts = datetime.combine(first_day + timedelta(days=days), time(hour))
+                appointment = Appointment.objects.create(
+                    patient=patient,
+                    clinician=clinicians[n % 2],
+                    starts_at=timezone.make_aware(starts),
+                    reason=reason,
+                )
+                created += 1
+            appointments.append(appointment)
+        return appointments, created
+
+    def _describe(self, appointment):
+        return {
+            "id": appointment.id,
+            "patient": appointment.patient.full_name,
+            "date_of_birth": appointment.patient.date_of_birth.isoformat(),
+            "starts_at": appointment.starts_at.isoformat(),
+            "link": None,
+        }

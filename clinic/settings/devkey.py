@@ -1,0 +1,16 @@
+"""A per-checkout secret key for development, kept in var/ (git-ignored), never in the repo."""
+
+import secrets
+from pathlib import Path
+
+
+def development_secret_key(var_dir: Path) -> str:
+    path = var_dir / "dev-secret-key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

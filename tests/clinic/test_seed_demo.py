@@ -1,0 +1,47 @@
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from clinic.models import Appointment, Patient
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed_json(capsys):
+    call_command("seed_demo", "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+def test_seed_demo_creates_a_clinics_worth_of_data(capsys):
+    document = _seed_json(capsys)
+    roles = sorted(u["role"] for u in document["users"])
+    assert roles == ["clinic_admin", "clinician", "clinician", "front_desk"]
+    assert len(document["appointments"]) == 10
+    first = document["appointments"][0]
+    assert set(first) == {"id", "patient", "date_of_birth", "starts_at", "link"}
+    user = get_user_model().objects.get(username=document["users"][0]["username"])
+    assert user.check_password(document["users"][0]["password"])
+
+
+def test_seed_demo_twice_creates_nothing_new(capsys):
+    first = _seed_json(capsys)
+    counts = (
+        Patient.objects.count(),
+        Appointment.objects.count(),
+        get_user_model().objects.count(),
+    )
+    second = _seed_json(capsys)
+    assert counts == (
+        Patient.objects.count(),
+        Appointment.objects.count(),
+        get_user_model().objects.count(),
+    )
+    assert [a["id"] for a in first["appointments"]] == [a["id"] for a in second["appointments"]]
+
+
+def test_seed_demo_refuses_in_production(monkeypatch):
+    monkeypatch.setenv("DJANGO_ENV", "production")
+    with pytest.raises(CommandError, match="refuses to run in production"):
+        call_command("seed_demo")

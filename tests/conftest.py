@@ -1,0 +1,109 @@
+"""Persona fixtures, so access rules read like sentences, and the browser fixture."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from clinic.roles import Role
+from tests.factories import AppointmentFactory, PatientFactory, UserFactory
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = os.environ.get("PREVISIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+@pytest.fixture
+def patient(db):
+    return PatientFactory()
+
+
+@pytest.fixture
+def other_patient(db):
+    return PatientFactory(first_name="Other")
+
+
+@pytest.fixture
+def appointment(patient):
+    return AppointmentFactory(patient=patient)
+
+
+@pytest.fixture
+def clinician(db):
+    return UserFactory(username="clin", role=Role.CLINICIAN.value)
+
+
+@pytest.fixture
+def other_clinician(db):
+    return UserFactory(username="clin2", role=Role.CLINICIAN.value)
+
+
+@pytest.fixture
+def front_desk(db):
+    return UserFactory(username="desk", role=Role.FRONT_DESK.value)
+
+
+@pytest.fixture
+def admin_user(db):
+    user = UserFactory(username="boss", role=Role.CLINIC_ADMIN.value)
+    user.is_superuser = True
+    user.save()
+    return user
+
+
+# --- Browser ----------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
+    # test itself (not by the live server) would otherwise refuse to run.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def _new_page(browser, request, viewport):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / f"{request.node.name}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"\nbrowser test failed; screenshot saved to {shot}")
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser, request):
+    yield from _new_page(browser, request, PHONE)
+
+
+@pytest.fixture
+def desktop_page(browser, request):
+    yield from _new_page(browser, request, DESKTOP)
