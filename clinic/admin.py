@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from clinic.models import Appointment, Patient
+from intake.admin import appointment_link_message
+from intake.services import link_issue
 
 admin.site.site_header = "Previsit administration"
 admin.site.site_title = "Previsit admin"
@@ -32,3 +34,17 @@ class AppointmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ("patient",)
     show_full_result_count = False
     date_hierarchy = "starts_at"
+    actions = ("issue_links",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # Every appointment gets its pre-visit link; the token is shown this once.
+            _, token = link_issue(appointment=obj, by=request.user)
+            self.message_user(request, appointment_link_message(request, obj, token))
+
+    @admin.action(description="Issue a new pre-visit link (the old one stops working)")
+    def issue_links(self, request, queryset):
+        for appointment in queryset.select_related("patient"):
+            _, token = link_issue(appointment=appointment, by=request.user)
+            self.message_user(request, appointment_link_message(request, appointment, token))

@@ -94,3 +94,106 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} at {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+
+class CaseLevel(models.TextChoices):
+    EMERGENCY = "emergency", "Emergency"
+    URGENT = "urgent", "Urgent"
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", "New"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Disposition(models.TextChoices):
+    CONTACTED = "contacted", "Contacted patient"
+    EMERGENCY_CARE = "emergency_care", "Sent to emergency care"
+    MOVED_EARLIER = "moved_earlier", "Appointment moved earlier"
+    NO_ACTION = "no_action", "No action needed"
+
+
+LEVEL_RANK = {CaseLevel.EMERGENCY: 0, CaseLevel.URGENT: 1}
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status=CaseStatus.RESOLVED)
+
+    def queue_order(self):
+        return self.order_by("level_rank", "appointment__starts_at", "flagged_at", "id")
+
+
+class Case(models.Model):
+    """A flagged response waiting for a clinician. One per appointment; its level only rises."""
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="case")
+    level = models.CharField(max_length=16, choices=CaseLevel.choices)
+    # 0 emergency, 1 urgent: stored so the queue sorts on an index, not a CASE expression.
+    level_rank = models.PositiveSmallIntegerField()
+    reasons = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    flagged_at = models.DateTimeField(default=timezone.now)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    disposition = models.CharField(max_length=32, choices=Disposition.choices, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every action: a form carrying an older version is stale and refused.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["level_rank", "flagged_at"]
+        indexes = [
+            models.Index(fields=["status", "level_rank", "flagged_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level_rank__in=[0, 1]), name="case_level_rank_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=CaseStatus.RESOLVED) | ~Q(disposition=""),
+                name="resolved_case_has_disposition",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case {self.pk} ({self.get_level_display()}, {self.get_status_display()})"
+
+
+class CaseAction(models.TextChoices):
+    FLAGGED = "flagged", "Flagged"
+    RAISED = "raised", "Level raised"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    REASSIGNED = "reassigned", "Reassigned"
+    NOTE = "note", "Note added"
+    RESOLVED = "resolved", "Resolved"
+    ESCALATED = "escalated", "Escalated"
+
+
+class CaseEvent(models.Model):
+    """The case's history: written once by a service, never edited or deleted."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=16, choices=CaseAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -107,3 +107,10 @@ def phone_page(browser, request):
 @pytest.fixture
 def desktop_page(browser, request):
     yield from _new_page(browser, request, DESKTOP)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()

@@ -8,3 +8,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Serve static files straight from the source folders: tests don't run collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Each test starts with an empty cache (rate-limit counters); clearing a shared Redis would also
+# empty the Celery broker's queues.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

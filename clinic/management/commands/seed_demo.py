@@ -10,8 +10,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from advice.models import ContentStatus, ContentVersion
+from advice.services import content_approve, content_sync
 from clinic.models import Appointment, Patient
 from clinic.roles import Role
+from intake.models import PrevisitLink
+from intake.services import demo_token, link_issue, link_path, token_hash
 
 # Demo logins. Printed on purpose: this command refuses to run in production.
 DEMO_USERS = [
@@ -54,12 +58,14 @@ class Command(BaseCommand):
         with transaction.atomic():
             users, created_users = self._users()
             appointments, created_appts = self._patients_and_appointments(users)
+            self._content(users["clinician"])
+            links = {a.id: self._link(a) for a in appointments}
         document = {
             "users": [
                 {"username": u, "password": pw, "role": role.value}
                 for u, _, _, role, pw in DEMO_USERS
             ],
-            "appointments": [self._describe(a) for a in appointments],
+            "appointments": [self._describe(a, links[a.id]) for a in appointments],
         }
         if options["json"]:
             self.stdout.write(json.dumps(document, indent=2))
@@ -123,11 +129,31 @@ class Command(BaseCommand):
             appointments.append(appointment)
         return appointments, created
 
-    def _describe(self, appointment):
+    def _content(self, clinician):
+        """Store the shipped handout content and approve it, as a clinic would before go-live."""
+        content_sync()
+        for version in ContentVersion.objects.filter(status=ContentStatus.DRAFT):
+            content_approve(version=version, by=clinician)
+
+    def _link(self, appointment) -> str | None:
+        """The demo link, derived from SECRET_KEY so every run prints the same one.
+
+        Left alone (and not printed) when staff reissued the link: the token is then unknown.
+        """
+        token = demo_token(appointment.id)
+        live = PrevisitLink.objects.filter(appointment=appointment, revoked_at__isnull=True)
+        if not live.exists():
+            link_issue(appointment=appointment, token=token)
+            return link_path(token)
+        if live.filter(token_hash=token_hash(token)).exists():
+            return link_path(token)
+        return None
+
+    def _describe(self, appointment, link):
         return {
             "id": appointment.id,
             "patient": appointment.patient.full_name,
             "date_of_birth": appointment.patient.date_of_birth.isoformat(),
             "starts_at": appointment.starts_at.isoformat(),
-            "link": None,
+            "link": link,
         }

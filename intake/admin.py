@@ -1,0 +1,130 @@
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from intake.models import IssuedHandout, LinkAttempt, PrevisitLink, Questionnaire, Response
+from intake.services import link_issue, link_path, link_revoke
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened: viewable, never edited or deleted in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(admin.ModelAdmin):
+    list_display = ("title", "name", "version", "status", "created_at")
+    list_filter = ("status", "name")
+    search_fields = ("title", "name", "url")
+    list_select_related = ()
+    readonly_fields = ("created_at",)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.responses.exists():
+            # Answered versions never change: import a new version instead.
+            return ("name", "url", "version", "version_number", "title", "definition", "created_at")
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.responses.exists()
+
+
+@admin.register(PrevisitLink)
+class PrevisitLinkAdmin(admin.ModelAdmin):
+    list_display = (
+        "appointment",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "locked_until",
+        "last_verified_at",
+    )
+    list_filter = ("revoked_at", "created_at")
+    search_fields = ("appointment__patient__last_name", "appointment__patient__first_name")
+    list_select_related = ("appointment__patient",)
+    readonly_fields = (
+        "appointment",
+        "token_hash",
+        "created_at",
+        "created_by",
+        "expires_at",
+        "revoked_at",
+        "failed_attempts",
+        "locked_until",
+        "last_verified_at",
+    )
+    actions = ("revoke_links", "reissue_links")
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected links")
+    def revoke_links(self, request, queryset):
+        for link in queryset:
+            link_revoke(link=link)
+        self.message_user(request, f"Revoked {queryset.count()} link(s).")
+
+    @admin.action(description="Issue a new link for the selected links' appointments")
+    def reissue_links(self, request, queryset):
+        appointments = {link.appointment for link in queryset.select_related("appointment")}
+        for appointment in appointments:
+            _, token = link_issue(appointment=appointment, by=request.user)
+            self.message_user(
+                request,
+                format_html(
+                    "New link for {}: <code>{}</code> (shown once; the old link no longer works)",
+                    appointment,
+                    request.build_absolute_uri(link_path(token)),
+                ),
+                messages.SUCCESS,
+            )
+
+
+@admin.register(LinkAttempt)
+class LinkAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("at", "link", "ip_address", "succeeded", "outcome")
+    list_filter = ("succeeded", "outcome")
+    search_fields = ("ip_address",)
+    list_select_related = ("link__appointment__patient",)
+    show_full_result_count = False
+
+
+@admin.register(Response)
+class ResponseAdmin(ReadOnlyAdmin):
+    list_display = ("appointment", "status", "triage_level", "submitted_at", "updated_at")
+    list_filter = ("status", "triage_level")
+    search_fields = ("appointment__patient__last_name", "appointment__patient__first_name")
+    list_select_related = ("appointment__patient",)
+    show_full_result_count = False
+
+
+@admin.register(IssuedHandout)
+class IssuedHandoutAdmin(ReadOnlyAdmin):
+    list_display = ("title", "response", "reading_grade", "word_count", "created_at", "pdf_ready")
+    list_filter = ("created_at",)
+    search_fields = ("title",)
+    list_select_related = ("response__appointment__patient",)
+    show_full_result_count = False
+
+    @admin.display(boolean=True, description="PDF ready")
+    def pdf_ready(self, obj):
+        return bool(obj.pdf)
+
+
+def appointment_link_message(request, appointment, token):
+    return format_html(
+        "Pre-visit link for {}: <code>{}</code> (shown once; send it to the patient)",
+        appointment.patient,
+        request.build_absolute_uri(link_path(token)),
+    )
