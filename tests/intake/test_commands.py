@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -75,14 +76,22 @@ def test_an_unknown_questionnaire_exits_2(capsys, definition):
     assert code == 2 and "Unknown questionnaire" in err
 
 
+@pytest.mark.postgres_only  # the subprocess needs the test database by name
 def test_evaluate_response_reads_a_file_from_the_command_line(tmp_path, definition):
+    from django.db import connection
+
     path = tmp_path / "qr.json"
     path.write_text(json.dumps(questionnaire_response(definition, "V14")))
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env["DJANGO_SETTINGS_MODULE"] = "clinic.settings"
     result = subprocess.run(
         [sys.executable, "manage.py", "evaluate_response", str(path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["triage"] == "routine"

@@ -1,0 +1,122 @@
+"""Triage: which red flags the answers raise, and how soon someone must act.
+
+Every red flag in the library is checked, the global ones and those of every
+topic, whether or not the patient chose that topic: a patient who came about
+a cough but ticked "one calf swollen" on another page is still flagged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from advice.content_schema import Library, Reference, default_library
+from advice.context import HandoutContext
+from advice.levels import TriageLevel
+
+__all__ = ["Reason", "TriageLevel", "TriageResult", "triage"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One red flag that fired, with the answers behind it."""
+
+    rule_id: str
+    topic: str
+    level: TriageLevel
+    text: str  # for the clinician
+    act: str  # for the patient, placeholders filled
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    source: Reference | None = None
+    version: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "topic": self.topic,
+            "version": self.version,
+            "level": self.level.value,
+            "text": self.text,
+            "act": self.act,
+            "evidence": dict(self.evidence),
+            "source": (
+                {"title": self.source.title, "url": self.source.url} if self.source else None
+            ),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Reason:
+        source = data.get("source")
+        return cls(
+            rule_id=data["rule_id"],
+            topic=data["topic"],
+            version=data.get("version"),
+            level=TriageLevel(data["level"]),
+            text=data["text"],
+            act=data["act"],
+            evidence=dict(data.get("evidence") or {}),
+            source=Reference(source["title"], source["url"]) if source else None,
+        )
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    level: TriageLevel
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        """Emergency and urgent results go to a clinician for review."""
+        return self.level.flagged
+
+    @property
+    def rules_fired(self) -> tuple[str, ...]:
+        return tuple(reason.rule_id for reason in self.reasons)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level.value,
+            "reasons": [reason.to_dict() for reason in self.reasons],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TriageResult:
+        return cls(
+            level=TriageLevel(data["level"]),
+            reasons=tuple(Reason.from_dict(reason) for reason in data.get("reasons", ())),
+        )
+
+
+def triage(
+    answers: Mapping[str, Any],
+    *,
+    age: int | None = None,
+    library: Library | None = None,
+    context: HandoutContext | None = None,
+) -> TriageResult:
+    """The highest level of any red flag that fired, routine when none did.
+
+    Reasons come emergency first; within a level, global flags first, then by
+    topic code, each topic's in file order.
+    """
+    library = library if library is not None else default_library()
+    context = context if context is not None else HandoutContext()
+    fired = [
+        Reason(
+            rule_id=flag.id,
+            topic=topic.topic,
+            version=topic.version,
+            level=flag.level,
+            text=flag.reason,
+            act=context.fill(flag.act),
+            evidence=flag.when.used(answers, age),
+            source=flag.source,
+        )
+        for topic, flag in library.red_flags()
+        if flag.when.holds(answers, age)
+    ]
+    # sorted() is stable, so library order survives within a level.
+    fired.sort(key=lambda reason: -reason.level.rank)
+    level = fired[0].level if fired else TriageLevel.ROUTINE
+    return TriageResult(level=level, reasons=tuple(fired))
