@@ -1,4 +1,4 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.html import format_html
 
 from advice.content_schema import ContentError
@@ -42,11 +42,16 @@ class ContentVersionAdmin(admin.ModelAdmin):
         except ContentError as exc:
             return f"This version can't be rendered: {exc}"
 
-    @admin.action(description="Approve the selected drafts for patients")
+    def has_approve_permission(self, request):
+        """Only a clinician's approval puts content in front of patients."""
+        return has_role(request.user, Role.CLINICIAN)
+
+    def has_change_permission(self, request, obj=None):
+        # Nothing here is edited in place (content lives in files); "change" opens the preview.
+        return super().has_change_permission(request, obj) and request.method in ("GET", "HEAD")
+
+    @admin.action(description="Approve the selected drafts for patients", permissions=["approve"])
     def approve(self, request, queryset):
-        if not (has_role(request.user, Role.CLINICIAN) or request.user.is_superuser):
-            self.message_user(request, "Only clinicians can approve content.", messages.ERROR)
-            return
         approved = 0
         for version in queryset.filter(status=ContentStatus.DRAFT):
             content_approve(version=version, by=request.user)

@@ -40,8 +40,9 @@ def content_sync(*, directory: Path = CONTENT_DIR) -> list[ContentVersion]:
         if existing is not None:
             if existing.source_sha256 != digest:
                 raise ContentError(
-                    f"{path.name}: the text changed but version {doc['version']} of "
-                    f"'{doc['topic']}' is already stored; raise `version` to make a new one"
+                    path.name,
+                    f"the text changed but version {doc['version']} of '{doc['topic']}' is "
+                    "already stored; raise `version` to make a new one",
                 )
             continue
         created.append(
@@ -63,7 +64,7 @@ def content_approve(*, version: ContentVersion, by) -> ContentVersion:
     if locked.status == ContentStatus.APPROVED:
         return locked
     if locked.status == ContentStatus.RETIRED:
-        raise ContentError(f"{locked}: a retired version can't be approved again")
+        raise ContentError(str(locked), "a retired version can't be approved again")
     ContentVersion.objects.filter(topic=locked.topic, status=ContentStatus.APPROVED).update(
         status=ContentStatus.RETIRED
     )

@@ -1,6 +1,20 @@
-from django.contrib import admin
+from urllib.parse import urlsplit
 
-from clinic.models import Appointment, Patient
+from django import forms
+from django.contrib import admin, messages
+
+from clinic.audit_admin import AuditedAdminMixin
+from clinic.models import (
+    Appointment,
+    Case,
+    CaseEvent,
+    DeliveryAttempt,
+    Notification,
+    Patient,
+    StaffProfile,
+    WebhookEndpoint,
+)
+from clinic.notifications import notification_retry
 from intake.admin import appointment_link_message
 from intake.services import link_issue
 
@@ -9,7 +23,7 @@ admin.site.site_title = "Previsit admin"
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "last_name",
         "first_name",
@@ -26,7 +40,7 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("starts_at", "patient", "clinician", "reason", "status")
     search_fields = ("patient__last_name", "patient__first_name", "reason")
     list_filter = ("status", "clinician", "starts_at")
@@ -48,3 +62,260 @@ class AppointmentAdmin(admin.ModelAdmin):
         for appointment in queryset.select_related("patient"):
             _, token = link_issue(appointment=appointment, by=request.user)
             self.message_user(request, appointment_link_message(request, appointment, token))
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "action", "actor", "note", "detail")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Cases are worked in the dashboard; the admin shows them and their history, read-only."""
+
+    list_display = (
+        "pk",
+        "appointment",
+        "level",
+        "status",
+        "assigned_to",
+        "flagged_at",
+        "escalated_at",
+    )
+    list_filter = ("level", "status", "flagged_at")
+    search_fields = ("appointment__patient__last_name", "appointment__patient__first_name")
+    list_select_related = ("appointment__patient", "assigned_to")
+    show_full_result_count = False
+    inlines = (CaseEventInline,)
+    readonly_fields = (
+        "appointment",
+        "level",
+        "level_rank",
+        "reasons",
+        "status",
+        "flagged_at",
+        "assigned_to",
+        "acknowledged_at",
+        "resolved_at",
+        "disposition",
+        "escalated_at",
+        "version",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "case", "action", "actor")
+    list_filter = ("action", "at")
+    search_fields = ("case__appointment__patient__last_name", "note")
+    list_select_related = ("case__appointment__patient", "actor")
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ("retry_round", "number", "started_at", "finished_at", "outcome", "error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, read-only. A failed notification can be sent again with the retry action."""
+
+    list_display = (
+        "pk",
+        "kind",
+        "channel",
+        "to",
+        "case",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+    )
+    list_filter = ("status", "channel", "kind", "created_at")
+    search_fields = ("idempotency_key", "recipient__username", "address", "=case__id")
+    list_select_related = ("recipient", "webhook", "case")
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    inlines = (DeliveryAttemptInline,)
+    actions = ("retry",)
+    fields = (
+        "kind",
+        "channel",
+        "status",
+        "recipient",
+        "address",
+        "webhook",
+        "case",
+        "appointment",
+        "about",
+        "level",
+        "previsit_link",
+        "idempotency_key",
+        "attempts",
+        "retry_round",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "failed_at",
+        "read_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="To")
+    def to(self, obj):
+        if obj.webhook_id:
+            return f"webhook: {obj.webhook.name}"
+        if obj.recipient_id:
+            return obj.recipient.get_username()
+        return obj.address
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("clinic.change_notification")
+
+    @admin.action(description="Retry the selected failed notifications", permissions=["retry"])
+    def retry(self, request, queryset):
+        chosen = list(queryset.values_list("pk", flat=True))
+        retried = notification_retry(notification_ids=chosen, by=request.user)
+        if retried:
+            self.message_user(
+                request, f"{retried} notification(s) queued again with a fresh set of attempts."
+            )
+        if retried < len(chosen):
+            self.message_user(
+                request,
+                f"{len(chosen) - retried} selected notification(s) had not failed; left alone.",
+                messages.WARNING,
+            )
+
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https", label="URL")
+    new_secret = forms.CharField(
+        required=False,
+        min_length=16,
+        max_length=128,
+        strip=True,
+        label="Secret",
+        widget=forms.PasswordInput(render_value=False),
+        help_text="The receiver checks each request's X-Previsit-Signature with it. At least 16 "
+        "characters. Required for a new endpoint; leave blank to keep the current one.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("name", "url", "active")
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        parts = urlsplit(url)
+        if parts.scheme != "https" and parts.hostname not in LOCAL_HOSTS:
+            raise forms.ValidationError(
+                "Use an https:// address: the requests carry a signature, not encryption."
+            )
+        return url
+
+    def clean(self):
+        cleaned = super().clean()
+        missing = not self.instance.secret and not cleaned.get("new_secret")
+        if missing and "new_secret" not in self.errors:
+            self.add_error("new_secret", "Set a secret for the new endpoint.")
+        return cleaned
+
+    def save(self, commit=True):
+        endpoint = super().save(commit=False)
+        if self.cleaned_data.get("new_secret"):
+            endpoint.secret = self.cleaned_data["new_secret"]
+        if commit:
+            endpoint.save()
+        return endpoint
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Endpoints told about flags and escalations. The secret is never shown back in full."""
+
+    form = WebhookEndpointForm
+    list_display = ("name", "url", "active", "secret_hint", "created_at")
+    list_filter = ("active",)
+    search_fields = ("name", "url")
+    list_select_related = ()
+    show_full_result_count = False
+    readonly_fields = ("secret_hint", "created_at")
+    fields = ("name", "url", "active", "new_secret", "secret_hint", "created_at")
+
+    @admin.display(description="Current secret")
+    def secret_hint(self, obj):
+        return obj.secret_hint if obj and obj.secret else "not set"
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    """The duty roster: who is told about every flag, and who is called when nobody acts."""
+
+    list_display = ("user", "on_duty", "escalation_rank")
+    list_editable = ("on_duty", "escalation_rank")
+    list_filter = ("on_duty",)
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    list_select_related = ("user",)
+    show_full_result_count = False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            from django.contrib.auth import get_user_model
+
+            kwargs["queryset"] = get_user_model().objects.filter(is_active=True, is_staff=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

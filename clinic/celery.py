@@ -1,9 +1,58 @@
+import logging
 import os
+from functools import partial
 
 from celery import Celery
+from celery.contrib.django.task import DjangoTask
+from celery.signals import task_postrun, task_prerun
+from django.db import close_old_connections, transaction
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 
-app = Celery("clinic")
+logger = logging.getLogger("clinic.celery")
+
+# What a publish raises when the broker is down or unreachable.
+PUBLISH_ERRORS = (KombuOperationalError, RedisError, OSError)
+
+
+class Task(DjangoTask):
+    """`delay_on_commit` that never fails the request that already committed.
+
+    Django runs on-commit callbacks after the commit: an exception there would turn a saved
+    submission into an error page. A broker that is down is logged instead; work that must not
+    be lost is a database row first (notifications), and a sweep re-queues it.
+    """
+
+    def delay_on_commit(self, *args, **kwargs) -> None:
+        transaction.on_commit(partial(self._publish_quietly, args, kwargs, {}), robust=True)
+
+    def apply_async_on_commit(self, args=None, kwargs=None, **options) -> None:
+        transaction.on_commit(
+            partial(self._publish_quietly, args or (), kwargs or {}, options), robust=True
+        )
+
+    def _publish_quietly(self, args, kwargs, options) -> None:
+        try:
+            self.apply_async(args, kwargs, **options)
+        except PUBLISH_ERRORS as exc:
+            logger.error("could not queue %s: broker down (%s)", self.name, type(exc).__name__)
+
+
+app = Celery("clinic", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _database_connections_as_in_a_request(task=None, **kwargs) -> None:
+    """Before and after each task, what Django does around a request: drop a connection that
+    failed, is older than CONN_MAX_AGE or (with CONN_HEALTH_CHECKS) no longer answers, and keep
+    the rest. Celery's own fixup would otherwise reconnect for every task (see
+    CELERY_DB_REUSE_MAX in settings), which costs more than delivering a notification. A task
+    run eagerly is inside its caller's transaction: its connection is left alone."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    close_old_connections()

@@ -6,4 +6,5 @@ def clinic(request):
         "CLINIC_NAME": settings.CLINIC_NAME,
         "EMERGENCY_NUMBER": settings.EMERGENCY_NUMBER,
         "CRISIS_LINE": settings.CRISIS_LINE,
+        "DASHBOARD_POLL_SECONDS": settings.DASHBOARD_POLL_SECONDS,
     }

@@ -90,3 +90,9 @@ class ReassignForm(CaseActionForm):
         label="Assign to",
         error_messages={"invalid_choice": "Choose a clinician from the list."},
     )
+
+
+class BellForm(forms.Form):
+    """The count the page shows, sent back by the bell's poll."""
+
+    seen = forms.IntegerField(required=False, min_value=0, max_value=1_000_000)

@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -85,6 +86,10 @@ class Appointment(models.Model):
         max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # "Done" markers for the patient reminders: set in the transaction that queues the reminder,
+    # so a missed beat run catches up and a second run sends nothing twice.
+    reminder_48h_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminder_2h_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -197,3 +202,219 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+class StaffProfile(models.Model):
+    """Who is on duty (told about every flag) and the escalation order (told when nobody acts)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    on_duty = models.BooleanField(
+        default=False, help_text="Told at once, in the app and by email, about every flagged case."
+    )
+    escalation_rank = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(999)],
+        help_text="Place on the escalation list (1 is called first). Blank: not on the list.",
+    )
+
+    class Meta:
+        ordering = ["escalation_rank", "user__username"]
+        verbose_name = "duty roster entry"
+        verbose_name_plural = "duty roster"
+
+    def __str__(self) -> str:
+        return f"Duty roster: {self.user}"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL told about flags and escalations (e.g. a team chat), signed with its own secret."""
+
+    name = models.CharField(max_length=100)
+    url = models.URLField(max_length=500)
+    # Kept in the clear because signing needs it; the admin never shows it back in full.
+    secret = models.CharField(max_length=128)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def secret_hint(self) -> str:
+        return f"…{self.secret[-4:]}" if len(self.secret) >= 12 else "(set)"
+
+
+class NotificationKind(models.TextChoices):
+    CASE_FLAGGED = "case_flagged", "Case flagged"
+    CASE_ESCALATED = "case_escalated", "Case escalated"
+    REMINDER_48H = "reminder_48h", "Reminder 48 hours before"
+    REMINDER_2H = "reminder_2h", "Reminder 2 hours before"
+    DELIVERY_FAILED = "delivery_failed", "A notification failed"
+    LINK_LOCKED = "link_locked", "A patient link was locked"
+
+
+class NotificationChannel(models.TextChoices):
+    IN_APP = "in_app", "In the app"
+    EMAIL = "email", "Email"
+    WEBHOOK = "webhook", "Webhook"
+    SMS = "sms", "SMS"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Not needed any more"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def in_app_for(self, user):
+        return self.filter(recipient=user, channel=NotificationChannel.IN_APP)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One message to one recipient on one channel: a row before it is a Celery message.
+
+    Created in the transaction that causes it (a flag, an escalation, a reminder), claimed by a
+    worker with a conditional update, and marked sent or failed; the idempotency key makes a
+    second creation of the same message a no-op.
+    """
+
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    channel = models.CharField(max_length=10, choices=NotificationChannel.choices)
+    status = models.CharField(
+        max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    # Email address or phone number, as it was when the notification was made.
+    address = models.CharField(max_length=254, blank=True)
+    webhook = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    # What a "delivery failed" notice is about.
+    about = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="failure_notices"
+    )
+    # The level when the notification was made (a case's level can rise later).
+    level = models.CharField(max_length=16, choices=CaseLevel.choices, blank=True)
+    # The pre-visit link a reminder carried: made at send time, only its hash is stored.
+    previsit_link = models.ForeignKey(
+        "intake.PrevisitLink", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Bumped when an admin retries a failed notification: attempts start again from zero.
+    retry_round = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sweep: rows left pending, rows stuck sending.
+            models.Index(fields=["status", "next_attempt_at"], name="notification_sweep_idx"),
+            # The bell: a user's unread in-app notifications.
+            models.Index(
+                fields=["recipient", "read_at"],
+                condition=Q(channel="in_app"),
+                name="notification_inbox_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(channel="webhook") | Q(webhook__isnull=False),
+                name="webhook_notification_has_endpoint",
+            ),
+            models.CheckConstraint(
+                condition=~Q(channel="in_app") | Q(recipient__isnull=False),
+                name="in_app_notification_has_recipient",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="sent_notification_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification {self.pk} ({self.get_kind_display()}, {self.get_channel_display()})"
+
+    @property
+    def headline(self) -> str:
+        """What the bell's list says: a level and a case reference, never health information."""
+        if self.kind == NotificationKind.CASE_FLAGGED:
+            return f"{self.get_level_display()} case {self.case_id} flagged"
+        if self.kind == NotificationKind.CASE_ESCALATED:
+            return f"{self.get_level_display()} case {self.case_id} escalated: not acknowledged"
+        if self.kind == NotificationKind.DELIVERY_FAILED:
+            return f"Notification {self.about_id} could not be delivered"
+        if self.kind == NotificationKind.LINK_LOCKED:
+            return f"Pre-visit link {self.previsit_link_id} locked: wrong dates of birth"
+        return self.get_kind_display()
+
+
+class AttemptOutcome(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    SENT = "sent", "Sent"
+    TRANSIENT = "transient", "Failed, will retry"
+    PERMANENT = "permanent", "Failed, no retry"
+    INTERRUPTED = "interrupted", "Interrupted (worker lost)"
+    SKIPPED = "skipped", "Not needed any more"
+
+
+class DeliveryAttempt(models.Model):
+    """Every try at delivering a notification and how it ended: the delivery audit trail."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="delivery_attempts"
+    )
+    retry_round = models.PositiveSmallIntegerField(default=0)
+    number = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=12, choices=AttemptOutcome.choices, default=AttemptOutcome.IN_PROGRESS
+    )
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "retry_round", "number"], name="one_attempt_per_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of notification {self.notification_id}"

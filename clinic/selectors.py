@@ -119,6 +119,7 @@ def case_detail(*, case_id: int) -> Case | None:
             "appointment__response__handout",
             "assigned_to",
         )
+        .defer("appointment__response__questionnaire__definition")  # definition_for() caches it
         .filter(pk=case_id)
         .first()
     )

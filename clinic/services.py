@@ -1,11 +1,24 @@
-"""Writes on the clinic's side: roles, and (later) flags, reviews and notifications."""
+"""Writes on the clinic's side: roles, flags, reviews and escalation.
 
+Notifications (who is told, and delivery) are in clinic/notifications.py.
+"""
+
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from clinic.models import LEVEL_RANK, Appointment, Case, CaseAction, CaseEvent, CaseLevel
+from clinic.models import (
+    LEVEL_RANK,
+    Appointment,
+    Case,
+    CaseAction,
+    CaseEvent,
+    CaseLevel,
+    CaseStatus,
+)
+from clinic.notifications import notify_case_escalated, notify_case_flagged
 from clinic.roles import ROLE_PERMISSIONS, Role
 
 
@@ -37,7 +50,9 @@ def case_flag(*, appointment: Appointment, level: str, reasons: list[dict]) -> C
     """Flag an appointment's answers for review, or raise an open case's level.
 
     Called in the same transaction that stores the answers, so a flag exists exactly when the
-    answers that caused it do. Routine results flag nothing. A case's level never falls.
+    answers that caused it do; so are the notifications of a new case or a raised level, which
+    are queued only once that transaction commits. Routine results flag nothing. A case's level
+    never falls.
     """
     if level not in CaseLevel.values:
         return None
@@ -48,9 +63,11 @@ def case_flag(*, appointment: Appointment, level: str, reasons: list[dict]) -> C
             appointment=appointment, level=level, level_rank=rank, reasons=reasons
         )
         CaseEvent.objects.create(case=case, action=CaseAction.FLAGGED, detail={"level": level})
+        notify_case_flagged(case=case, level=level)
         return case
     changed = []
-    if rank < case.level_rank:
+    raised = rank < case.level_rank
+    if raised:
         CaseEvent.objects.create(
             case=case, action=CaseAction.RAISED, detail={"from": case.level, "to": level}
         )
@@ -67,6 +84,8 @@ def case_flag(*, appointment: Appointment, level: str, reasons: list[dict]) -> C
     if changed:
         case.version += 1
         case.save(update_fields=[*changed, "version"])
+    if raised:
+        notify_case_flagged(case=case, level=level)
     return case
 
 
@@ -167,3 +186,51 @@ def case_resolve(
         changes={"status": "resolved", "resolved_at": now, "disposition": disposition},
         detail={"disposition": disposition},
     )
+
+
+# --- Escalation -------------------------------------------------------------------------------
+
+
+def cases_escalate(*, now=None) -> list[int]:
+    """Escalate every case left unacknowledged past its target. Run every minute by beat.
+
+    Emergency after EMERGENCY_ACK_TARGET (15 minutes), urgent after URGENT_ACK_TARGET (2 hours),
+    counted from when the case was flagged, as the dashboard's "over target" colour is.
+    """
+    now = now or timezone.now()
+    due = Case.objects.filter(status=CaseStatus.NEW, escalated_at__isnull=True).filter(
+        Q(level=CaseLevel.EMERGENCY, flagged_at__lte=now - settings.EMERGENCY_ACK_TARGET)
+        | Q(level=CaseLevel.URGENT, flagged_at__lte=now - settings.URGENT_ACK_TARGET)
+    )
+    ids = list(due.order_by("level_rank", "flagged_at").values_list("pk", flat=True)[:500])
+    return [case_id for case_id in ids if case_escalate(case_id=case_id, now=now)]
+
+
+@transaction.atomic
+def case_escalate(*, case_id: int, now=None) -> bool:
+    """Escalate one case, once: the next people on the escalation list and the admins are told.
+
+    The conditional update on escalated_at makes a second run (or a second beat) a no-op, and a
+    case acknowledged a moment before is left alone. The version is not bumped: an escalation
+    changes nothing a clinician's open form could conflict with, and refusing their
+    "acknowledge" as stale at that moment would be the worst timing.
+    """
+    now = now or timezone.now()
+    won = Case.objects.filter(pk=case_id, status=CaseStatus.NEW, escalated_at__isnull=True).update(
+        escalated_at=now
+    )
+    if won != 1:
+        return False
+    case = Case.objects.get(pk=case_id)
+    told = notify_case_escalated(case=case)
+    CaseEvent.objects.create(
+        case=case,
+        action=CaseAction.ESCALATED,
+        at=now,
+        detail={
+            "level": case.level,
+            "waited_minutes": int((now - case.flagged_at).total_seconds() // 60),
+            "notified": [user.get_username() for user in told],
+        },
+    )
+    return True

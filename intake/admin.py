@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from clinic.audit_admin import AuditedAdminMixin
 from intake.models import IssuedHandout, LinkAttempt, PrevisitLink, Questionnaire, Response
 from intake.services import link_issue, link_path, link_revoke
 
@@ -36,8 +37,25 @@ class QuestionnaireAdmin(admin.ModelAdmin):
         return obj is None or not obj.responses.exists()
 
 
+class LinkAttemptInline(admin.TabularInline):
+    """Every date-of-birth check on the link: when, from where, how it ended."""
+
+    model = LinkAttempt
+    extra = 0
+    can_delete = False
+    fields = ("at", "ip_address", "succeeded", "outcome")
+    readonly_fields = fields
+    ordering = ("-at",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(PrevisitLink)
-class PrevisitLinkAdmin(admin.ModelAdmin):
+class PrevisitLinkAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "appointment",
         "created_at",
@@ -62,6 +80,7 @@ class PrevisitLinkAdmin(admin.ModelAdmin):
     )
     actions = ("revoke_links", "reissue_links")
     show_full_result_count = False
+    inlines = (LinkAttemptInline,)
 
     def has_add_permission(self, request):
         return False
@@ -92,7 +111,7 @@ class PrevisitLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(LinkAttempt)
-class LinkAttemptAdmin(ReadOnlyAdmin):
+class LinkAttemptAdmin(AuditedAdminMixin, ReadOnlyAdmin):
     list_display = ("at", "link", "ip_address", "succeeded", "outcome")
     list_filter = ("succeeded", "outcome")
     search_fields = ("ip_address",)
@@ -101,7 +120,7 @@ class LinkAttemptAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Response)
-class ResponseAdmin(ReadOnlyAdmin):
+class ResponseAdmin(AuditedAdminMixin, ReadOnlyAdmin):
     list_display = ("appointment", "status", "triage_level", "submitted_at", "updated_at")
     list_filter = ("status", "triage_level")
     search_fields = ("appointment__patient__last_name", "appointment__patient__first_name")
@@ -110,7 +129,7 @@ class ResponseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(IssuedHandout)
-class IssuedHandoutAdmin(ReadOnlyAdmin):
+class IssuedHandoutAdmin(AuditedAdminMixin, ReadOnlyAdmin):
     list_display = ("title", "response", "reading_grade", "word_count", "created_at", "pdf_ready")
     list_filter = ("created_at",)
     search_fields = ("title",)

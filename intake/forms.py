@@ -48,7 +48,10 @@ def _field_for(item) -> forms.Field:
         choices = [(option.code, option.display) for option in item.options]
         if item.repeats:
             return RawMultipleChoiceField(
-                label=label, choices=choices, widget=forms.CheckboxSelectMultiple
+                label=label,
+                choices=choices,
+                widget=forms.CheckboxSelectMultiple,
+                help_text="Choose all that apply.",
             )
         return RawChoiceField(label=label, choices=choices, widget=forms.RadioSelect)
     if item.type in ("integer", "decimal"):

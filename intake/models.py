@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from intake.fields import EncryptedJSONField
+
 
 class QuestionnaireStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -151,7 +153,8 @@ class Response(models.Model):
     status = models.CharField(
         max_length=16, choices=ResponseStatus.choices, default=ResponseStatus.IN_PROGRESS
     )
-    answers = models.JSONField(default=dict, blank=True)
+    # Encrypted at rest: it holds free text (intake/fields.py). Readable, not queryable.
+    answers = EncryptedJSONField(default=dict, blank=True)
     # Pages the patient has moved on from: a page of optional questions left blank is done.
     pages_done = models.JSONField(default=list, blank=True)
     scores = models.JSONField(default=dict, blank=True)

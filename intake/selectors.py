@@ -46,5 +46,23 @@ def answer_sections(definition: Definition, answers: dict) -> list[dict]:
                     "total": item.read_only,
                 }
             )
-        sections.append({"page": page, "answers": rows})
+        if rows:
+            sections.append({"page": page, "answers": rows})
     return sections
+
+
+def explain_evidence(definition: Definition, evidence: dict) -> list[dict]:
+    """A triage reason's evidence (linkId -> value) in the words the patient saw."""
+    rows = []
+    for link_id, value in (evidence or {}).items():
+        item = definition.items_by_id.get(link_id)
+        if item is None:  # the patient's age, or a value the engine worked out
+            rows.append({"question": link_id.replace("-", " ").capitalize(), "display": value})
+            continue
+        if item.scored and not isinstance(value, list):
+            option = item.option(str(value))
+            shown = option.display if option else str(value)
+        else:
+            shown = _display(item, value)
+        rows.append({"question": item.short_text or item.text, "display": shown})
+    return rows

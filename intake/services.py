@@ -5,6 +5,7 @@ Views, the admin, management commands and tasks all call these, so each rule is 
 
 import base64
 import hashlib
+import logging
 import hmac
 import json
 import secrets
@@ -16,11 +17,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 import advice
 from advice.context import HandoutContext
 from advice.services import approved_library, packaged_library
 from clinic.models import Appointment
+from clinic.notifications import notify_link_locked
 from clinic.services import case_flag
 from intake.fhir import validate_questionnaire
 from intake.models import (
@@ -35,6 +38,10 @@ from intake.models import (
 )
 from intake.questionnaire import Definition
 from intake.scoring import score_all
+
+logger = logging.getLogger(__name__)
+# What the cache raises when Redis is unreachable (the file cache raises OSError).
+CACHE_ERRORS = (OSError, RedisError)
 
 DEFAULT_QUESTIONNAIRE = Path(__file__).resolve().parent / "questionnaires" / "general-previsit.json"
 DEFAULT_NAME = "general-previsit"
@@ -52,6 +59,12 @@ def definition_for(questionnaire: Questionnaire) -> Definition:
         found = Definition.from_fhir(questionnaire.definition)
         _definitions[questionnaire.pk] = found
     return found
+
+
+def _definition_of(response: Response) -> Definition:
+    """The response's definition without loading its questionnaire row (140 kB) once cached."""
+    found = _definitions.get(response.questionnaire_id)
+    return found if found is not None else definition_for(response.questionnaire)
 
 
 def _name_for(resource: dict) -> str:
@@ -175,14 +188,22 @@ class VerifyOutcome:
 
 
 def _rate_limited(ip: str | None) -> bool:
-    """At most N checks an hour from one address, counted in the shared cache."""
+    """At most N checks an hour from one address, counted in the shared cache.
+
+    If the cache (Redis) is down, the check is skipped rather than locking every patient out:
+    the per-link failure count, kept in the database, still locks a link after a few tries.
+    """
     key = f"previsit:verify-ip:{ip or 'unknown'}"
-    cache.add(key, 0, timeout=3600)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
+        cache.add(key, 0, timeout=3600)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=3600)
+            count = 1
+    except CACHE_ERRORS as exc:
+        logger.warning("verify rate limit skipped: cache unavailable (%s)", type(exc).__name__)
+        return False
     return count > settings.PREVISIT_VERIFY_PER_IP_PER_HOUR
 
 
@@ -219,6 +240,8 @@ def link_verify(
         link.save(update_fields=["failed_attempts", "locked_until"])
         LinkAttempt.objects.create(link=link, ip_address=ip, succeeded=False, outcome=outcome)
         if outcome == "locked-now":
+            # Someone may be guessing: the clinic admins hear of it, in this transaction.
+            notify_link_locked(link=link)
             return VerifyOutcome.LOCKED, None
         return VerifyOutcome.WRONG, None
     link.failed_attempts = 0
@@ -283,7 +306,7 @@ def response_save_page(*, response: Response, page_id: str, raw: dict) -> PageSa
     )
     if locked.is_submitted:
         return PageSave(ok=False, errors={"__all__": "These answers were already sent."})
-    definition = definition_for(locked.questionnaire)
+    definition = _definition_of(locked)
     cleaned, errors = definition.clean_page(page_id, raw, locked.answers)
     if errors:
         return PageSave(ok=False, errors=errors)
@@ -328,7 +351,7 @@ def response_submit(*, response: Response) -> Submission:
     )
     if locked.is_submitted:
         return Submission(response=locked, created=False)
-    definition = definition_for(locked.questionnaire)
+    definition = _definition_of(locked)
     missing = tuple(definition.incomplete_pages(locked.answers))
     if missing:
         return Submission(response=locked, created=False, missing_pages=missing)
@@ -397,6 +420,29 @@ def evaluate_answers(*, definition: Definition, answers: dict, age: int | None) 
 
 # --- Handout PDF ----------------------------------------------------------------------------
 
+PDF_SWEEP_AFTER = timedelta(minutes=2)
+PDF_SWEEP_WITHIN = timedelta(days=2)
+
+
+def handouts_pdf_requeue(*, now=None) -> int:
+    """Queue again every handout whose PDF is missing a while after submission.
+
+    The PDF job is enqueued after commit; if the broker was down then, the job never existed.
+    The handout row is the record of the work, so beat re-queues from it (rendering twice is
+    harmless: `handout_pdf_render` makes one file).
+    """
+    from intake.tasks import handout_render_pdf
+
+    now = now or timezone.now()
+    waiting = IssuedHandout.objects.filter(
+        pdf="", created_at__lt=now - PDF_SWEEP_AFTER, created_at__gt=now - PDF_SWEEP_WITHIN
+    ).values_list("response_id", flat=True)
+    count = 0
+    for response_id in waiting[:500]:
+        handout_render_pdf.delay_on_commit(response_id)
+        count += 1
+    return count
+
 
 def handout_pdf_render(*, response_id: int) -> IssuedHandout | None:
     """Render the snapshotted handout to PDF once; a second run finds it done."""
@@ -420,3 +466,28 @@ def handout_pdf_render(*, response_id: int) -> IssuedHandout | None:
         locked.pdf_ready_at = timezone.now()
         locked.save(update_fields=["pdf", "pdf_ready_at"])
     return locked
+
+
+# --- Retention ------------------------------------------------------------------------------
+
+
+def drafts_purge(*, now=None, batch: int = 500) -> int:
+    """Delete drafts nobody submitted: untouched for DRAFT_RETENTION_DAYS, appointment past.
+
+    One row at a time, so each deletion is in the audit trail. A flagged case stays (it belongs
+    to the appointment, and its reasons are the clinical record). Returns how many went.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.DRAFT_RETENTION_DAYS)
+    stale = Response.objects.drafts().filter(updated_at__lt=cutoff, appointment__starts_at__lt=now)
+    deleted = 0
+    for response in stale.order_by("pk")[:batch]:
+        with transaction.atomic():
+            # Re-checked under the row lock: a patient may be submitting this very draft.
+            locked = Response.objects.select_for_update().filter(
+                pk=response.pk, status=ResponseStatus.IN_PROGRESS, updated_at__lt=cutoff
+            )
+            for row in locked:
+                row.delete()
+                deleted += 1
+    return deleted

@@ -1,6 +1,7 @@
 from celery import shared_task
 
-from intake.services import handout_pdf_render
+from intake.services import drafts_purge as purge_drafts
+from intake.services import handout_pdf_render, handouts_pdf_requeue
 
 
 @shared_task(
@@ -11,3 +12,15 @@ from intake.services import handout_pdf_render
 )
 def handout_render_pdf(response_id: int) -> None:
     handout_pdf_render(response_id=response_id)
+
+
+@shared_task(name="intake.tasks.drafts_purge", ignore_result=True)
+def drafts_purge() -> None:
+    """Retention: drafts never submitted (DRAFT_RETENTION_DAYS). Daily, from beat."""
+    purge_drafts()
+
+
+@shared_task(name="intake.tasks.handouts_pdf_sweep", ignore_result=True)
+def handouts_pdf_sweep() -> None:
+    """Every few minutes, from beat: PDFs whose job was lost (broker down at submit time)."""
+    handouts_pdf_requeue()

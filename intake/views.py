@@ -1,5 +1,6 @@
 """The patient portal. Views check access, hand validated input to a service, and render."""
 
+import json
 import time
 
 from django.conf import settings
@@ -10,6 +11,8 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_safe
 
+from clinic import audit
+from clinic.security import SESSION_STARTED, client_ip
 from intake.forms import PageForm, VerifyForm
 from intake.models import PrevisitLink, Response
 from intake.selectors import answer_sections
@@ -26,6 +29,7 @@ from intake.services import (
 SESSION_TOKEN = "pv_token_digest"  # noqa: S105 (a session key, not a secret)
 SESSION_APPOINTMENT = "pv_appointment"
 SESSION_SEEN = "pv_last_seen"
+SESSION_LINK = audit.SESSION_LINK  # the verified link's id: "who" in the audit trail
 
 GENERIC_FAILURE = (
     "We couldn't confirm your details. Check the date and try again, or call the clinic."
@@ -41,16 +45,17 @@ class PatientSessionExpired(Exception):
 
 
 def _private(response):
-    """Health information: never cached, never indexed, no referrer leaves the portal."""
+    """Health information: never cached, never indexed, no referrer leaves for another site.
+
+    `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null` with a
+    form post, which the CSRF origin check rightly refuses. The one URL worth hiding (the link
+    with its token) answers with `no-referrer` in `link_open`.
+    """
     add_never_cache_headers(response)
     response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _get_response_for_patient(request) -> Response:
@@ -71,6 +76,7 @@ def _get_response_for_patient(request) -> Response:
     response = (
         Response.objects.filter(appointment_id=appointment_id)
         .select_related("appointment__patient", "questionnaire")
+        .defer("questionnaire__definition")  # 140 kB of JSON; definition_for() caches it parsed
         .first()
     )
     if response is None:
@@ -102,7 +108,9 @@ def link_open(request, token: str):
         raise Http404
     request.session.flush()
     request.session[SESSION_TOKEN] = token_hash(token)
-    return _private(redirect("intake:verify"))
+    response = _private(redirect("intake:verify"))
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,12 +124,14 @@ def verify(request):
         outcome, link = link_verify(
             token_digest=digest,
             date_of_birth=form.cleaned_data["date_of_birth"],
-            ip=_client_ip(request),
+            ip=client_ip(request),
         )
         if outcome == VerifyOutcome.OK:
             request.session.cycle_key()
             request.session[SESSION_APPOINTMENT] = link.appointment_id
+            request.session[SESSION_LINK] = link.pk
             request.session[SESSION_SEEN] = time.time()
+            request.session[SESSION_STARTED] = time.time()
             return _private(redirect("intake:resume"))
         error = (
             LOCKED_FAILURE
@@ -184,8 +194,10 @@ def page(request, response, page_id: str):
         elif request.POST.get("action") == "back" and not form.has_changed():
             return redirect(_neighbour(definition, response, page_id, -1))
     pages, number = _steps(definition, form.answers_for_display(), page_id)
+    audit.record_access(response, what="answers (portal page)")
     context = {
         "form": form,
+        "answers_json": _answers_for_script(definition, response.answers, page_id),
         "page": definition.items_by_id[page_id],
         "step": number,
         "steps": len(pages) + 1,  # the review page is the last step
@@ -194,6 +206,17 @@ def page(request, response, page_id: str):
     }
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "intake/page.html", context, status=status)
+
+
+def _answers_for_script(definition, answers, page_id) -> str:
+    """Earlier pages' answers that this page's conditions read, and the calculated totals."""
+    known = {**answers, **definition.compute_totals(answers)}
+    wanted = {
+        condition.question
+        for item in definition.page(page_id).walk()
+        for condition in item.enable_when
+    } - definition.page_item_ids(page_id)
+    return json.dumps({key: known[key] for key in sorted(wanted) if key in known})
 
 
 def _neighbour(definition, response, page_id, direction):
@@ -224,6 +247,7 @@ def review(request, response):
             return redirect("intake:done")
     sections = answer_sections(definition, response.answers)
     pages = _visible(definition, response.answers)
+    audit.record_access(response, what="answers (portal review)")
     context = {
         "sections": sections,
         "missing": [definition.items_by_id[p] for p in missing],
@@ -254,6 +278,8 @@ def done(request, response):
     if not response.is_submitted:
         return redirect("intake:resume")
     handout = getattr(response, "handout", None)
+    if handout is not None:
+        audit.record_access(handout, what="handout (portal)")
     return render(
         request,
         "intake/done.html",
@@ -274,6 +300,7 @@ def handout_pdf(request, response):
     handout = getattr(response, "handout", None)
     if handout is None or not handout.pdf:
         raise Http404
+    audit.record_access(handout, what="handout PDF (portal)")
     return FileResponse(
         handout.pdf.open("rb"),
         as_attachment=True,

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from clinic.roles import Role
 from tests.factories import AppointmentFactory, PatientFactory, UserFactory
@@ -20,6 +21,43 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
+
+
+class SignedInClient(Client):
+    """Django's test client, whose `force_login` signs in all the way: password and TOTP code.
+
+    Like `force_login` itself this skips the forms; tests of the sign-in (lockout, the second
+    factor, enrolment) use the real pages with a plain `Client()`. A user who needs a second
+    factor gets a confirmed TOTP device, and the session is marked as verified by it, exactly
+    as django-otp does after a correct code.
+    """
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        from clinic.security import needs_second_factor
+
+        if needs_second_factor(user):
+            otp_verify_session(self, user)
+
+
+def otp_device(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+
+
+def otp_verify_session(client, user):
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = otp_device(user).persistent_id
+    session.save()
+
+
+@pytest.fixture
+def client():
+    return SignedInClient()
 
 
 @pytest.fixture

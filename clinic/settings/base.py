@@ -31,7 +31,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinic.apps.PrevisitAdminConfig",  # django.contrib.admin behind our sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,6 +41,12 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "auditlog",
+    "csp",
     "clinic",
     "intake",
     "advice",
@@ -49,13 +55,21 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Session limits and the second factor; needs the user, the OTP device, messages, htmx.
+    "clinic.security.SessionLimitsMiddleware",
+    # Who and from where, for every audit entry the request writes.
+    "clinic.audit.AuditContextMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -91,7 +105,19 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Auth -----------------------------------------------------------------------------------
+# --- Auth (docs/security.md) ---------------------------------------------------------------------
+# Argon2id for new and changed passwords; older hashes still verify and are upgraded at sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# django-axes first: it refuses a locked-out username and address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -104,6 +130,25 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# Lockout: AXES_FAILURE_LIMIT wrong passwords for one username from one address lock that pair
+# for AXES_COOLOFF_MINUTES. Keyed on both, so a stranger can't lock a clinician out from
+# elsewhere, and a shared clinic address isn't locked for everyone by one person's typos.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "clinic.security.axes_client_ip"
+AXES_VERBOSE = False
+# How many proxies of ours stand in front of the app and append to X-Forwarded-For. 0: none,
+# REMOTE_ADDR is the client. See clinic/security.py client_ip and docs/security.md.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# Second factor (TOTP, django-otp) for these roles, superusers and anyone who enrolled a device.
+STAFF_2FA_ROLES = env_list("STAFF_2FA_ROLES", ["clinician", "clinic_admin"])
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Previsit")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Locale ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -146,18 +191,93 @@ PREVISIT_LOCK_MINUTES = env_int("PREVISIT_LOCK_MINUTES", 15, minimum=1)
 PREVISIT_VERIFY_PER_IP_PER_HOUR = env_int("PREVISIT_VERIFY_PER_IP_PER_HOUR", 30, minimum=1)
 PATIENT_IDLE_MINUTES = env_int("PATIENT_IDLE_MINUTES", 30, minimum=1)
 STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 15, minimum=1)
+# Routes /bench/floor, the benchmark's bare view (bench/run.py); never on in real use.
+PREVISIT_BENCH_FLOOR = env_bool("PREVISIT_BENCH_FLOOR", False)
 # Wait targets for flagged cases (dashboard colours, escalation).
 EMERGENCY_ACK_TARGET = timedelta(minutes=env_int("EMERGENCY_ACK_TARGET_MINUTES", 15, minimum=1))
 URGENT_ACK_TARGET = timedelta(minutes=env_int("URGENT_ACK_TARGET_MINUTES", 120, minimum=1))
 
+# --- Notifications (clinic/notifications.py) ------------------------------------------------
+# Links in emails and webhooks point here: the address staff and patients reach the site at.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Tries per notification before it is marked failed and the clinic admins are told.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5, minimum=1)
+# Exponential backoff with jitter: base * 2^(attempt-1), capped; the cap stays under the Redis
+# visibility timeout (checked below) so a delayed retry is never redelivered early.
+NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 30, minimum=1)
+NOTIFICATION_RETRY_MAX_SECONDS = env_int("NOTIFICATION_RETRY_MAX_SECONDS", 3600, minimum=1)
+# A row left SENDING this long belongs to a worker that died: the sweep hands it out again.
+# Longer than the hard task time limit, so a slow but living delivery is never sent twice.
+NOTIFICATION_SENDING_TIMEOUT_SECONDS = env_int(
+    "NOTIFICATION_SENDING_TIMEOUT_SECONDS", 300, minimum=1
+)
+# A row still PENDING this long after it was due lost its message (broker down at commit).
+NOTIFICATION_PENDING_GRACE_SECONDS = env_int("NOTIFICATION_PENDING_GRACE_SECONDS", 60, minimum=1)
+NOTIFICATION_SWEEP_BATCH = env_int("NOTIFICATION_SWEEP_BATCH", 1000, minimum=1)
+# How many people from the escalation list are told, besides the clinic admins.
+ESCALATION_CONTACTS = env_int("ESCALATION_CONTACTS", 2, minimum=1)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# SMS is pluggable: a dotted path to a class with send(*, to, body). The console backend only
+# prints; patients are reminded by SMS only when this is on and they have no email address.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "clinic.notifications.ConsoleSmsBackend")
+PATIENT_REMINDER_SMS = env_bool("PATIENT_REMINDER_SMS", False)
+# How often the bell on staff pages asks for the unread count.
+NOTIFICATION_BELL_POLL_SECONDS = env_int("NOTIFICATION_BELL_POLL_SECONDS", 10, minimum=1)
+
+# How often the dashboard refreshes itself (seconds).
+DASHBOARD_POLL_SECONDS = env_int("DASHBOARD_POLL_SECONDS", 15, minimum=1)
+
 # --- Sessions -------------------------------------------------------------------------------
-SESSION_COOKIE_AGE = 12 * 60 * 60  # the absolute limit; idle limits are enforced per role
+# The absolute limit, enforced from the session's start (clinic.security.SessionLimitsMiddleware);
+# idle limits per role: STAFF_IDLE_MINUTES, PATIENT_IDLE_MINUTES.
+SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1) * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content security policy (django-csp 4): our own origin only, no inline script or style, in
+# the portal, the dashboard and the admin alike. img-src allows data: because Bootstrap's CSS
+# draws checkboxes, radios and selects with data: SVG images; scripts and styles never come
+# from data: or from inline markup.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+
+# --- Audit trail (clinic/audit.py) ------------------------------------------------------------
+AUDITLOG_MASK_CALLABLE = "clinic.audit.mask"
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+# --- Encryption at rest (intake/fields.py) ----------------------------------------------------
+# Fernet keys, comma-separated: the first encrypts, all decrypt (rotation: docs/security.md).
+# Development uses a per-checkout key in var/; production refuses to start without the variable.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+if not FIELD_ENCRYPTION_KEYS:
+    from clinic.settings.devkey import development_field_key
+
+    FIELD_ENCRYPTION_KEYS = [development_field_key(VAR_DIR)]
+
+# --- Retention ----------------------------------------------------------------------------------
+# Drafts never submitted are deleted this many days after their last change, once their
+# appointment has passed (intake.services.drafts_purge, run daily by beat).
+DRAFT_RETENTION_DAYS = env_int("DRAFT_RETENTION_DAYS", 30, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # a questionnaire page is a few kB
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
 
@@ -197,7 +317,19 @@ if CELERY_BROKER_URL == "filesystem://":
 else:
     # Longer than any countdown or retry delay we use, so Redis never redelivers a task that
     # is merely waiting for its time (see clinic/notifications: the longest backoff is 1 hour).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+    # A broker that does not answer fails a publish in seconds, not the OS's minutes: the web
+    # request goes on and the notification sweep sends what could not be queued.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 2 * 60 * 60,
+        "socket_connect_timeout": 5,
+    }
+    if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= NOTIFICATION_RETRY_MAX_SECONDS:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "NOTIFICATION_RETRY_MAX_SECONDS must be shorter than the Redis visibility timeout "
+            f"({CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout']} s)"
+        )
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or REDIS_URL or None
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_IGNORE_RESULT = True
@@ -206,18 +338,69 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
+if NOTIFICATION_SENDING_TIMEOUT_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "NOTIFICATION_SENDING_TIMEOUT_SECONDS must be longer than the task time limit "
+        f"({CELERY_TASK_TIME_LIMIT} s), or a slow delivery could be sent twice"
+    )
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A delivery already running when the broker connection drops is left to finish and mark its
+# row sent; the redelivered message then finds nothing to claim. Cancelling it could leave an
+# email accepted but its row unmarked, which the sweep would send again.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection before and after every task unless this
+# is set; clinic/celery.py instead recycles connections as Django does around a request
+# (CONN_MAX_AGE, health checks), and the fixup only closes them every 1000 tasks.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Notifications have their own queue (and, in production, their own worker) so a backlog of
+# PDFs never delays an emergency. CELERY_NOTIFICATION_QUEUE lets deployments share a Redis.
+NOTIFICATION_QUEUE = os.environ.get("CELERY_NOTIFICATION_QUEUE", "notifications")
 CELERY_TASK_ROUTES = {
     "intake.tasks.handout_render_pdf": {"queue": "pdf"},
+    "intake.tasks.handouts_pdf_sweep": {"queue": "pdf"},
+    "clinic.tasks.notification_deliver": {"queue": NOTIFICATION_QUEUE},
+    "clinic.tasks.notifications_sweep": {"queue": NOTIFICATION_QUEUE},
+    "clinic.tasks.cases_escalate": {"queue": NOTIFICATION_QUEUE},
+    "clinic.tasks.appointment_reminders": {"queue": NOTIFICATION_QUEUE},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Exactly one beat per deployment. A tick nobody ran within the minute is dropped, not piled up:
+# each periodic job works from the database, so the next tick catches up.
+_TICK = {"expires": 55}
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "clinic.tasks.heartbeat", "schedule": crontab()},
+    "notifications-sweep": {
+        "task": "clinic.tasks.notifications_sweep",
+        "schedule": crontab(),
+        "options": _TICK,
+    },
+    "cases-escalate": {
+        "task": "clinic.tasks.cases_escalate",
+        "schedule": crontab(),
+        "options": _TICK,
+    },
+    "appointment-reminders": {
+        "task": "clinic.tasks.appointment_reminders",
+        "schedule": crontab(minute="*/5"),
+        "options": _TICK,
+    },
+    "handouts-pdf-sweep": {
+        "task": "intake.tasks.handouts_pdf_sweep",
+        "schedule": crontab(minute="*/5"),
+        "options": _TICK,
+    },
+    "drafts-purge": {
+        "task": "intake.tasks.drafts_purge",
+        "schedule": crontab(minute=17, hour=3),
+        "options": {"expires": 3600},
+    },
 }
 
 # --- Logging: no health information in logs; request bodies are never logged ---------------

@@ -100,3 +100,10 @@
     });
   });
 })();
+
+/* Move keyboard and screen-reader focus to the error summary when a page comes back with errors. */
+(function () {
+  "use strict";
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+})();

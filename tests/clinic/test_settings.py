@@ -11,8 +11,13 @@ from clinic.settings.envtools import env_bool, env_int
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# A valid Fernet key (32 zero bytes): only ever used by these subprocess checks.
+FIELD_KEY = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+
 def _django_check(env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DJANGO_ENV")}
+    hidden = ("SECRET_KEY", "DEBUG", "DJANGO_ENV", "FIELD_ENCRYPTION_KEYS")
+    env = {k: v for k, v in os.environ.items() if k not in hidden}
     env.update(env_overrides)
     env["DJANGO_SETTINGS_MODULE"] = "clinic.settings"
     return subprocess.run(
@@ -52,6 +57,7 @@ def test_production_refuses_to_start_with_debug_on():
             "SECRET_KEY": "x" * 60,
             "DEBUG": "true",
             "ALLOWED_HOSTS": "clinic.example",
+            "FIELD_ENCRYPTION_KEYS": FIELD_KEY,
         }
     )
     assert result.returncode != 0
@@ -60,7 +66,12 @@ def test_production_refuses_to_start_with_debug_on():
 
 def test_production_starts_with_its_settings():
     result = _django_check(
-        {"DJANGO_ENV": "production", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "clinic.example"}
+        {
+            "DJANGO_ENV": "production",
+            "SECRET_KEY": "k" * 60,
+            "ALLOWED_HOSTS": "clinic.example",
+            "FIELD_ENCRYPTION_KEYS": FIELD_KEY,
+        }
     )
     assert result.returncode == 0, result.stderr
 

@@ -82,6 +82,39 @@ def test_wrong_birth_date_five_times_locks_the_link(client, link, patient):
     assert PrevisitLink.objects.get(pk=link[0].pk).locked_until > timezone.now()
 
 
+def test_a_link_that_locks_itself_tells_the_clinic_admins(
+    client, link, admin_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    from clinic.models import Notification, NotificationKind
+    from clinic.notifications import notification_deliver
+
+    _open(client, link[1])
+    with django_capture_on_commit_callbacks():  # the delivery is done below, not via a broker
+        for _ in range(5):
+            _verify(client, "1990-01-01")
+    told = Notification.objects.filter(kind=NotificationKind.LINK_LOCKED)
+    assert {(n.recipient, n.channel) for n in told} == {
+        (admin_user, "in_app"),
+        (admin_user, "email"),
+    }
+    assert all(n.previsit_link_id == link[0].pk for n in told)
+    # In the app, the bell's list names the link, and the email says what to do; neither says
+    # whose link it is.
+    assert told.get(channel="in_app").headline == (
+        f"Pre-visit link {link[0].pk} locked: wrong dates of birth"
+    )
+    notification_deliver(notification_id=told.get(channel="email").pk)
+    (email,) = mailoutbox
+    assert "locked after wrong dates of birth" in email.subject
+    assert f"/admin/intake/previsitlink/{link[0].pk}/change/" in email.body
+    patient = link[0].appointment.patient
+    assert patient.last_name not in email.body + email.subject
+    # A further wrong date while locked does not tell them again.
+    with django_capture_on_commit_callbacks():
+        _verify(client, "1990-01-01")
+    assert told.count() == 2
+
+
 def test_the_lock_lifts_after_the_lock_time(client, link, patient):
     row = link[0]
     row.locked_until = timezone.now() - timedelta(seconds=1)
@@ -174,3 +207,18 @@ def test_portal_pages_are_not_cached_or_indexed(portal):
     response = portal.get("/p/start/", follow=True)
     assert "no-store" in response["Cache-Control"]
     assert "noindex" in response["X-Robots-Tag"]
+
+
+def test_verify_still_works_when_the_cache_is_down(client, link, patient, settings):
+    # A real connection attempt to a closed port: Redis is down.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5},
+        }
+    }
+    _open(client, link[1])
+    assert WRONG.encode() in _verify(client, "1990-01-01").content
+    assert PrevisitLink.objects.get(pk=link[0].pk).failed_attempts == 1
+    assert _verify(client, patient.date_of_birth.isoformat()).status_code == 302

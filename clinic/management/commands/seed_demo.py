@@ -3,6 +3,7 @@
 import json
 import os
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -14,8 +15,20 @@ from advice.models import ContentStatus, ContentVersion
 from advice.services import content_approve, content_sync
 from clinic.models import Appointment, Patient
 from clinic.roles import Role
-from intake.models import PrevisitLink
-from intake.services import demo_token, link_issue, link_path, token_hash
+from intake.models import PrevisitLink, Response
+from intake.services import (
+    definition_for,
+    demo_token,
+    link_issue,
+    link_path,
+    questionnaire_default,
+    response_submit,
+    token_hash,
+)
+
+# Finished questionnaires for a few demo patients (by their number), so the dashboard has
+# routine, urgent and emergency cases on first run. Answers as the portal stores them.
+DEMO_RESPONSES = Path(__file__).resolve().parents[2] / "demo_responses.json"
 
 # Demo logins. Printed on purpose: this command refuses to run in production.
 DEMO_USERS = [
@@ -36,7 +49,7 @@ DEMO_PATIENTS = [
     (date(1963, 4, 8), "Knee pain", 3, 9),
     (date(1997, 12, 1), "Itchy rash", 3, 11),
     (date(1970, 6, 21), "Dizziness", 4, 9),
-    (date(1958, 2, 11), "Blood pressure check", 4, 15),
+    (date(1965, 2, 11), "Chest discomfort", 4, 15),
 ]
 
 
@@ -60,6 +73,7 @@ class Command(BaseCommand):
             appointments, created_appts = self._patients_and_appointments(users)
             self._content(users["clinician"])
             links = {a.id: self._link(a) for a in appointments}
+            submitted = self._responses(appointments)
         document = {
             "users": [
                 {"username": u, "password": pw, "role": role.value}
@@ -72,7 +86,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"Demo data: {created_users} users and {created_appts} appointments created "
-            f"({len(appointments)} demo appointments in all)."
+            f"({len(appointments)} demo appointments in all); {submitted} questionnaires "
+            "submitted."
         )
         self.stdout.write("Demo logins (username / password / role):")
         for user in document["users"]:
@@ -134,6 +149,29 @@ class Command(BaseCommand):
         content_sync()
         for version in ContentVersion.objects.filter(status=ContentStatus.DRAFT):
             content_approve(version=version, by=clinician)
+
+    def _responses(self, appointments) -> int:
+        """Submit the demo answers through the same service the portal uses."""
+        answer_sets = json.loads(DEMO_RESPONSES.read_text(encoding="utf-8"))
+        questionnaire = questionnaire_default()
+        definition = definition_for(questionnaire)
+        submitted = 0
+        for number, entry in answer_sets.items():
+            appointment = appointments[int(number) - 1]
+            if Response.objects.filter(appointment=appointment).exists():
+                continue
+            answers = entry["answers"]
+            response = Response.objects.create(
+                appointment=appointment,
+                questionnaire=questionnaire,
+                answers=answers,
+                pages_done=[page.link_id for page in definition.visible_pages(answers)],
+            )
+            result = response_submit(response=response)
+            if result.missing_pages:
+                raise CommandError(f"demo answers for patient {number} are incomplete")
+            submitted += 1
+        return submitted
 
     def _link(self, appointment) -> str | None:
         """The demo link, derived from SECRET_KEY so every run prints the same one.

@@ -1,0 +1,68 @@
+"""A clinician clears a case a patient flagged seconds earlier, without reloading the queue."""
+
+import pytest
+
+from clinic.models import CaseEvent
+from intake.services import link_issue
+from tests.browser.conftest import sign_in
+from tests.factories import AppointmentFactory, PatientFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _sign_in(page, base, user):
+    # The password, then the authenticator app: this clinician enrols on the way.
+    sign_in(page, base, user)
+    page.wait_for_url("**/dashboard/")
+
+
+def test_a_flagged_case_appears_and_is_acknowledged_noted_and_resolved(
+    live_server, desktop_page, clinician, settings, client, shoot
+):
+    settings.DASHBOARD_POLL_SECONDS = 1
+    page = desktop_page
+    _sign_in(page, live_server.url, clinician)
+    assert "No open flagged cases" in page.inner_text("#queue")
+
+    # A patient, elsewhere, reports chest pain with sweating.
+    patient = PatientFactory(last_name="Flagged")
+    appointment = AppointmentFactory(patient=patient)
+    _, token = link_issue(appointment=appointment)
+    client.get(f"/p/{token}/")
+    client.post("/p/verify/", {"date_of_birth": patient.date_of_birth.isoformat()})
+    client.post("/p/q/page-reason/", {"reason": ["headache"], "action": "next"})
+    client.post(
+        "/p/q/page-urgent/",
+        {
+            "urgent-now": ["chest-pain"],
+            "chest-pain-with": ["sweating"],
+            "chest-pain-minutes": "over-15",
+            "action": "next",
+        },
+    )
+
+    row = page.locator("#queue tr", has_text="Flagged")
+    row.wait_for(timeout=15_000)  # no reload: the queue refreshes itself
+    page.locator("#new-emergency").wait_for(state="visible", timeout=5_000)
+    assert "new emergency" in page.locator("#announcer").inner_text().lower()
+    shoot(page, "dashboard-queue-desktop")
+    row.get_by_role("link").click()
+    page.wait_for_url("**/dashboard/cases/*/")
+    assert "chest pain" in page.inner_text("body").lower()
+
+    page.get_by_role("button", name="Acknowledge and take ownership").click()
+    assert "Case acknowledged" in page.inner_text("body")
+    page.get_by_label("Note").fill("Called the patient; ambulance on the way.")
+    page.get_by_role("button", name="Add note").click()
+    assert "Note added" in page.inner_text("body")
+    page.get_by_label("Sent to emergency care").check()
+    page.get_by_role("button", name="Resolve").click()
+    assert "Case resolved" in page.inner_text("body")
+    shoot(page, "dashboard-case-desktop")
+
+    history = page.locator("ol.timeline").inner_text()
+    for label in ("Flagged", "Acknowledged", "Note added", "Resolved"):
+        assert label in history
+    actions = list(CaseEvent.objects.order_by("at").values_list("action", "at"))
+    assert [a for a, _ in actions] == ["flagged", "acknowledged", "note", "resolved"]
+    assert all(at is not None for _, at in actions)

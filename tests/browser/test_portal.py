@@ -1,0 +1,115 @@
+"""A patient on a phone: the link, the identity check, save and resume, the handout."""
+
+import pytest
+from django.utils import timezone
+
+from intake.services import definition_for, link_issue, questionnaire_default
+from tests.browser.conftest import answer_page
+from tests.factories import AppointmentFactory, PatientFactory
+from tests.portal_support import page_posts
+from tests.vignette_answers import VIGNETTES
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def seeded_link(approved_content):
+    patient = PatientFactory(date_of_birth=timezone.localdate().replace(year=1984, month=3, day=14))
+    appointment = AppointmentFactory(patient=patient)
+    _, token = link_issue(appointment=appointment)
+    return f"/p/{token}/", patient
+
+
+def _verify(page, day):
+    page.get_by_label("Your date of birth").fill(day)
+    page.get_by_role("button", name="Continue").click()
+
+
+def test_patient_fails_the_check_once_resumes_after_closing_and_sees_the_handout(
+    live_server, browser, seeded_link, shoot
+):
+    from tests.conftest import PHONE
+
+    path, patient = seeded_link
+    definition = definition_for(questionnaire_default())
+    posts = page_posts(definition, VIGNETTES["V13"]["answers"])
+
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(live_server.url + path)
+    assert page.url.endswith("/p/verify/")  # the token left the address bar
+    shoot(page, "portal-verify-phone")
+    _verify(page, "1990-01-01")
+    assert page.get_by_role("alert").is_visible()
+    assert "confirm your details" in page.get_by_role("alert").inner_text()
+    _verify(page, patient.date_of_birth.isoformat())
+    assert "Step 1 of" in page.inner_text("body")
+    for page_id, data in posts[:2]:
+        assert f"/p/q/{page_id}/" in page.url
+        answer_page(page, data)
+        if page_id == "page-reason":
+            shoot(page, "portal-question-phone")
+        page.get_by_role("button", name="Next").click()
+    context.close()  # the patient closes the browser
+
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(live_server.url + path)
+    _verify(page, patient.date_of_birth.isoformat())
+    third = posts[2][0]
+    assert f"/p/q/{third}/" in page.url  # resumed on the first unanswered page
+    page.get_by_role("button", name="Back").click()
+    assert page.locator('[name="urgent-now"][value="none"]').is_checked()
+    page.get_by_role("button", name="Next").click()
+    for page_id, data in posts[2:]:
+        assert f"/p/q/{page_id}/" in page.url, page.url
+        answer_page(page, data)
+        if page_id == "page-details":
+            shoot(page, "portal-details-phone")
+        page.get_by_role("button", name="Next").click()
+    assert "Check your answers" in page.inner_text("h1")
+    shoot(page, "portal-review-phone")
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_url("**/p/done/")
+    body = page.inner_text("body")
+    assert "Your answers were sent" in body
+    assert "magnesium" in body and "When to get care now" in body
+    shoot(page, "portal-handout-phone")
+    shoot(page, "portal-handout-phone-top", full_page=False)
+    context.close()
+
+
+def test_an_emergency_answer_shows_the_emergency_screen_at_once(
+    live_server, phone_page, seeded_link, shoot
+):
+    path, patient = seeded_link
+    phone_page.goto(live_server.url + path)
+    _verify(phone_page, patient.date_of_birth.isoformat())
+    phone_page.locator('[name="reason"][value="headache"]').check()
+    phone_page.get_by_role("button", name="Next").click()
+    follow_up = phone_page.locator('[name="chest-pain-with"][value="heavy"]')
+    assert not follow_up.is_visible()  # asked only once chest pain is ticked
+    phone_page.locator('[name="urgent-now"][value="chest-pain"]').check()
+    assert follow_up.is_visible()
+    follow_up.check()
+    phone_page.locator('[name="chest-pain-with"][value="sweating"]').check()
+    phone_page.locator('[name="chest-pain-minutes"][value="over-15"]').check()
+    phone_page.get_by_role("button", name="Next").click()
+    phone_page.wait_for_url("**/p/emergency/")
+    heading = phone_page.get_by_role("heading", level=1).inner_text()
+    assert "Please call" in heading and "911" in heading
+    shoot(phone_page, "portal-emergency-phone")
+
+
+def test_errors_are_summarised_and_linked_to_their_fields(live_server, phone_page, seeded_link):
+    path, patient = seeded_link
+    phone_page.goto(live_server.url + path)
+    _verify(phone_page, patient.date_of_birth.isoformat())
+    phone_page.get_by_role("button", name="Next").click()  # nothing chosen
+    summary = phone_page.locator("#error-summary")
+    assert summary.is_visible()
+    field = phone_page.locator('[name="reason"]').first
+    described = field.get_attribute("aria-describedby") or ""
+    fieldset_error = phone_page.locator("[id^=error_]").first
+    assert fieldset_error.is_visible()
+    assert described or phone_page.locator("[aria-invalid=true]").count() > 0
