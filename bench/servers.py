@@ -174,6 +174,28 @@ def celery_worker(*, env: dict, cpu: int | None, nice: int, concurrency: int) ->
     return Managed("celery-worker", argv, env=env, cpu=cpu, nice=nice)
 
 
+def redis_server(*, port: int) -> Managed:
+    """A private, memory-only redis-server on loopback, unpinned like the machine's own."""
+    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    argv += ["--appendonly", "no"]
+    return Managed("redis", argv, env=dict(os.environ), cpu=set(START_CPUS) or None)
+
+
+def wait_redis(client, *, process: Managed | None, timeout: float = 15) -> None:
+    import redis
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and not process.alive():
+            raise RuntimeError(f"redis-server exited:\n{process.log_tail()}")
+        try:
+            client.ping()
+            return
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError("Redis did not answer a ping")
+
+
 def wait_http(url: str, *, headers: dict, process: Managed, timeout: float = 40) -> None:
     import httpx
 

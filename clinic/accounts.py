@@ -159,7 +159,9 @@ def otp_verify(request):
         form.add_error("code", "That code didn't work. Check the time on your phone and try again.")
     status = 400 if form.is_bound and form.errors else 200
     return _no_store(
-        render(request, "registration/otp_verify.html", {"form": form, "next": next_url}, status=status)
+        render(
+            request, "registration/otp_verify.html", {"form": form, "next": next_url}, status=status
+        )
     )
 
 
@@ -253,5 +255,7 @@ def otp_backup_codes(request):
         return _no_store(render(request, "registration/otp_backup_codes.html", context))
     left = StaticToken.objects.filter(device__user=user).count()
     return _no_store(
-        render(request, "registration/otp_backup_codes.html", {"left": left, "next": home_for(user)})
+        render(
+            request, "registration/otp_backup_codes.html", {"left": left, "next": home_for(user)}
+        )
     )

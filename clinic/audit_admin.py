@@ -6,13 +6,29 @@ looked at them (a list records the patients on the page; a record's page records
 
 from auditlog.models import LogEntry
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 
 from clinic import audit
 
-admin.site.unregister(LogEntry)  # django-auditlog's own admin allows deletes through cascades
+# django-auditlog's own admin allows deletes through cascades; Django's user admin, deletes.
+admin.site.unregister(LogEntry)
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class StaffAccountAdmin(UserAdmin):
+    """Staff accounts are deactivated, never deleted: the audit trail must keep saying who.
+
+    (On PostgreSQL the audit log's trigger would refuse it anyway: deleting a user clears the
+    actor of their entries.) Deactivating ends every session of the account.
+    """
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class AuditedAdminMixin:

@@ -224,7 +224,8 @@ def case_action(request, case_id: int, action: str):
 @require_safe
 @staff_view(Role.CLINICIAN, Role.FRONT_DESK)
 def appointments(request):
-    search = request.GET.get("q", "")[:100].strip()
+    # Printable characters only: a NUL byte would reach PostgreSQL, which refuses it.
+    search = "".join(ch for ch in request.GET.get("q", "")[:100] if ch.isprintable()).strip()
     rows = [
         {"appointment": a, "status": selectors.intake_status(a)}
         for a in selectors.appointments_board(day_from=timezone.localdate(), search=search)

@@ -202,9 +202,7 @@ def patient_anonymise(*, patient: Patient) -> Patient:
     for event in CaseEvent.objects.filter(case__appointment__patient=patient).exclude(note=""):
         event.note = REMOVED
         event.save(update_fields=["note"])
-    Notification.objects.filter(appointment__patient=patient).exclude(address="").update(
-        address=""
-    )
+    Notification.objects.filter(appointment__patient=patient).exclude(address="").update(address="")
     _summary(patient.pk, "anonymise", LogEntry.Action.UPDATE)
     return patient
 

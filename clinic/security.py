@@ -54,6 +54,20 @@ def axes_client_ip(request) -> str | None:
     return client_ip(request)
 
 
+def axes_username(request, credentials=None) -> str | None:
+    """The username django-axes counts failures for (AXES_USERNAME_CALLABLE).
+
+    Cut to the longest a username can be and stripped of control characters: axes stores it
+    in a 255-character column, and a hostile 10 kB "username" must be a failed sign-in, not an
+    error. Every longer name is a wrong one anyway.
+    """
+    source = credentials if credentials else getattr(request, "POST", {})
+    username = source.get("username") if source else None
+    if username is None:
+        return None
+    return "".join(ch for ch in str(username) if ch.isprintable())[:150]
+
+
 # --- The second factor --------------------------------------------------------------------------
 
 
@@ -74,9 +88,7 @@ def needs_second_factor(user) -> bool:
 
 def second_factor_missing(user) -> bool:
     """Signed in with a password, still owing the code."""
-    return needs_second_factor(user) and not (
-        hasattr(user, "is_verified") and user.is_verified()
-    )
+    return needs_second_factor(user) and not (hasattr(user, "is_verified") and user.is_verified())
 
 
 # Views an account that still owes its second factor may use: signing in and out, enrolling.

@@ -5,9 +5,9 @@ Views, the admin, management commands and tasks all call these, so each rule is 
 
 import base64
 import hashlib
-import logging
 import hmac
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -150,9 +150,12 @@ def link_issue(
     The token (192 random bits) is returned once and never stored: only its hash is.
     """
     now = timezone.now()
-    PrevisitLink.objects.filter(appointment=appointment, revoked_at__isnull=True).update(
-        revoked_at=now
+    live = PrevisitLink.objects.select_for_update().filter(
+        appointment=appointment, revoked_at__isnull=True
     )
+    for old in live:  # one at a time, so each revocation is in the audit trail
+        old.revoked_at = now
+        old.save(update_fields=["revoked_at"])
     token = token or secrets.token_urlsafe(24)
     link = PrevisitLink.objects.create(
         appointment=appointment,
@@ -165,9 +168,10 @@ def link_issue(
 
 @transaction.atomic
 def link_revoke(*, link: PrevisitLink) -> PrevisitLink:
-    PrevisitLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    locked = PrevisitLink.objects.select_for_update().get(pk=link.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])  # saved, not updated: the audit trail sees it
     link.refresh_from_db()
     return link
 

@@ -140,6 +140,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "clinic.security.axes_client_ip"
+AXES_USERNAME_CALLABLE = "clinic.security.axes_username"
 AXES_VERBOSE = False
 # How many proxies of ours stand in front of the app and append to X-Forwarded-For. 0: none,
 # REMOTE_ADDR is the client. See clinic/security.py client_ip and docs/security.md.

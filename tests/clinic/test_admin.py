@@ -67,7 +67,10 @@ def test_a_new_version_retires_the_old_approval(clinician, drafts):
     content_approve(version=first, by=clinician)
     body = dict(first.body, version=first.version + 1)
     second = ContentVersion.objects.create(
-        topic="headache", version=first.version + 1, title=first.title, body=body,
+        topic="headache",
+        version=first.version + 1,
+        title=first.title,
+        body=body,
         source_sha256="x" * 64,
     )
     content_approve(version=second, by=clinician)
@@ -92,8 +95,13 @@ def test_creating_an_appointment_in_the_admin_makes_a_link(client, admin_user, p
     when = timezone.localtime(timezone.now() + timezone.timedelta(days=2))
     page = client.post(
         "/admin/clinic/appointment/add/",
-        {"patient": patient.pk, "starts_at_0": when.date().isoformat(),
-         "starts_at_1": "10:00:00", "reason": "Cough", "status": "scheduled"},
+        {
+            "patient": patient.pk,
+            "starts_at_0": when.date().isoformat(),
+            "starts_at_1": "10:00:00",
+            "reason": "Cough",
+            "status": "scheduled",
+        },
         follow=True,
     )
     assert page.status_code == 200
@@ -130,8 +138,13 @@ def test_submitted_answers_and_case_history_are_read_only(client, admin_user, ap
     case = case_flag(appointment=appointment, level="urgent", reasons=[])
     client.force_login(admin_user)
     event = case.events.first()
-    assert client.post(f"/admin/clinic/caseevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
-    assert client.post(f"/admin/clinic/caseevent/{event.pk}/change/", {"note": "x"}).status_code == 403
+    assert (
+        client.post(f"/admin/clinic/caseevent/{event.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/admin/clinic/caseevent/{event.pk}/change/", {"note": "x"}).status_code == 403
+    )
 
 
 @pytest.mark.parametrize("rows", [10, 500])
@@ -170,16 +183,20 @@ def _bulk(count):
 
     questionnaire = questionnaire_default()
     patients = Patient.objects.bulk_create(
-        [Patient(first_name="B", last_name=f"Bulk {n}", date_of_birth="1980-01-01")
-         for n in range(count)]
+        [
+            Patient(first_name="B", last_name=f"Bulk {n}", date_of_birth="1980-01-01")
+            for n in range(count)
+        ]
     )
     now = timezone.now()
     appointments = Appointment.objects.bulk_create(
         [Appointment(patient=p, starts_at=now) for p in patients]
     )
     PrevisitLink.objects.bulk_create(
-        [PrevisitLink(appointment=a, token_hash=f"{a.pk:064d}", expires_at=now)
-         for a in appointments]
+        [
+            PrevisitLink(appointment=a, token_hash=f"{a.pk:064d}", expires_at=now)
+            for a in appointments
+        ]
     )
     Response.objects.bulk_create(
         [Response(appointment=a, questionnaire=questionnaire) for a in appointments]

@@ -165,15 +165,16 @@ def test_the_database_refuses_to_update_or_delete_audit_entries(submitted):
         "UPDATE auditlog_logentry SET object_repr = 'rewritten' WHERE id = %s",
         "DELETE FROM auditlog_logentry WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, [entry.pk])
-    with pytest.raises(DatabaseError, match="append-only"):
-        with transaction.atomic():
-            LogEntry.objects.filter(pk=entry.pk).update(object_repr="rewritten")
-    with pytest.raises(DatabaseError, match="append-only"):
-        with transaction.atomic():
-            LogEntry.objects.filter(pk=entry.pk).delete()
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk])
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        LogEntry.objects.filter(pk=entry.pk).update(object_repr="rewritten")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        LogEntry.objects.filter(pk=entry.pk).delete()
     entry.refresh_from_db()
     assert entry.object_repr != "rewritten"
     # Appending still works.

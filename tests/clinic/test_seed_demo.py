@@ -45,3 +45,23 @@ def test_seed_demo_refuses_in_production(monkeypatch):
     monkeypatch.setenv("DJANGO_ENV", "production")
     with pytest.raises(CommandError, match="refuses to run in production"):
         call_command("seed_demo")
+
+
+def test_demo_logins_that_need_a_second_factor_get_one_with_a_code_to_type(capsys):
+    from django.test import Client
+
+    document = _seed_json(capsys)
+    keys = {u["username"]: u["totp_key"] for u in document["users"]}
+    assert keys["frontdesk"] is None and all(keys[u] for u in ("clinician", "admin"))
+    call_command("demo_code", "clinician")
+    code = capsys.readouterr().out.split()[0]
+    client = Client()
+    client.post("/accounts/login/", {"username": "clinician", "password": "demo-clinician-pass"})
+    assert client.post("/accounts/2fa/", {"code": code})["Location"] == "/dashboard/"
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_demo_code_refuses_in_production(monkeypatch):
+    monkeypatch.setenv("DJANGO_ENV", "production")
+    with pytest.raises(CommandError, match="refuses to run in production"):
+        call_command("demo_code", "clinician")

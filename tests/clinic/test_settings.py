@@ -80,3 +80,82 @@ def test_unknown_environment_name_is_refused():
     result = _django_check({"DJANGO_ENV": "prod"})
     assert result.returncode != 0
     assert "DJANGO_ENV must be" in result.stderr
+
+
+def test_production_refuses_to_start_without_field_encryption_keys():
+    result = _django_check(
+        {"DJANGO_ENV": "production", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "clinic.example"}
+    )
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS must be set in production" in result.stderr
+
+
+def test_a_malformed_field_encryption_key_stops_the_start():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from intake.fields import _fernet; _fernet()",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "clinic.settings.test",
+            "FIELD_ENCRYPTION_KEYS": "not-a-key",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS must be Fernet keys" in result.stderr
+
+
+def test_check_deploy_prints_nothing_with_a_production_environment():
+    import secrets
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    env.update(
+        DJANGO_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        FIELD_ENCRYPTION_KEYS=FIELD_KEY,
+        ALLOWED_HOSTS="previsit.clinic.example",
+        CSRF_TRUSTED_ORIGINS="https://previsit.clinic.example",
+        SECURE_PROXY_SSL_HEADER_ENABLED="true",
+        DJANGO_SETTINGS_MODULE="clinic.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_sends_hsts_secure_host_cookies_and_redirects_to_https():
+    probe = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_SSL_REDIRECT, "
+        "s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE, s.X_FRAME_OPTIONS, s.SECURE_PROXY_SSL_HEADER, "
+        "s.PASSWORD_HASHERS[0].rsplit('.', 1)[1])"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG",)}
+    env.update(
+        DJANGO_ENV="production",
+        SECRET_KEY="k" * 60,
+        FIELD_ENCRYPTION_KEYS=FIELD_KEY,
+        ALLOWED_HOSTS="clinic.example",
+        SECURE_PROXY_SSL_HEADER_ENABLED="true",
+        DJANGO_SETTINGS_MODULE="clinic.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "31536000", "True", "True", "__Host-sessionid", "__Host-csrftoken", "True", "True",
+        "DENY", "('HTTP_X_FORWARDED_PROTO',", "'https')", "Argon2PasswordHasher",
+    ]  # fmt: skip

@@ -97,11 +97,16 @@ def test_a_pdf_job_lost_while_the_broker_was_down_is_queued_again(
     from intake.services import handouts_pdf_requeue, questionnaire_default
 
     settings.MEDIA_ROOT = tmp_path
-    response = Response.objects.create(appointment=appointment,
-                                       questionnaire=questionnaire_default())
+    response = Response.objects.create(
+        appointment=appointment, questionnaire=questionnaire_default()
+    )
     handout = IssuedHandout.objects.create(
-        response=response, title="T", markdown="# T", html="<h1>T</h1><p>Hello.</p>",
-        reading_grade=1.0, word_count=2,
+        response=response,
+        title="T",
+        markdown="# T",
+        html="<h1>T</h1><p>Hello.</p>",
+        reading_grade=1.0,
+        word_count=2,
     )
     IssuedHandout.objects.filter(pk=handout.pk).update(
         created_at=timezone.now() - timedelta(minutes=10)
@@ -109,6 +114,7 @@ def test_a_pdf_job_lost_while_the_broker_was_down_is_queued_again(
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge("pdf")
     assert handouts_pdf_requeue() == 1
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["pdf"],
-                      shutdown_timeout=15):
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, queues=["pdf"], shutdown_timeout=15
+    ):
         assert _wait_for_pdf().pk == handout.pk

@@ -1,20 +1,26 @@
 """Demo data so the app is alive on first run. Idempotent: a second run creates nothing."""
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from advice.models import ContentStatus, ContentVersion
 from advice.services import content_approve, content_sync
 from clinic.models import Appointment, Patient
 from clinic.roles import Role
+from clinic.security import needs_second_factor
 from intake.models import PrevisitLink, Response
 from intake.services import (
     definition_for,
@@ -70,13 +76,14 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             users, created_users = self._users()
+            keys = {name: self._second_factor(user) for name, user in users.items()}
             appointments, created_appts = self._patients_and_appointments(users)
             self._content(users["clinician"])
             links = {a.id: self._link(a) for a in appointments}
             submitted = self._responses(appointments)
         document = {
             "users": [
-                {"username": u, "password": pw, "role": role.value}
+                {"username": u, "password": pw, "role": role.value, "totp_key": keys[u]}
                 for u, _, _, role, pw in DEMO_USERS
             ],
             "appointments": [self._describe(a, links[a.id]) for a in appointments],
@@ -92,6 +99,11 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (username / password / role):")
         for user in document["users"]:
             self.stdout.write(f"  {user['username']:<11} {user['password']:<24} {user['role']}")
+        self.stdout.write(
+            "Clinicians and the admin then enter a 6-digit code: "
+            "`.venv/bin/python manage.py demo_code clinician` prints the current one "
+            "(or add the totp_key from `seed_demo --json` to an authenticator app)."
+        )
         shown = [a for a in document["appointments"] if a["link"]][:3]
         if shown:
             self.stdout.write("Patient links (confirm with the date of birth shown):")
@@ -115,6 +127,24 @@ class Command(BaseCommand):
                 created += 1
             users[username] = user
         return users, created
+
+    def _second_factor(self, user) -> str | None:
+        """A confirmed TOTP device for each demo user who must use one; returns its key.
+
+        The key is derived from SECRET_KEY (like the demo links), so a reset database gets the
+        same key back and an authenticator app set up once keeps working.
+        """
+        if not needs_second_factor(user):
+            return None
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            digest = hmac.new(
+                settings.SECRET_KEY.encode(), f"demo-totp:{user.username}".encode(), hashlib.sha256
+            ).digest()
+            device = TOTPDevice.objects.create(
+                user=user, name="Demo authenticator", key=digest[:20].hex(), confirmed=True
+            )
+        return base64.b32encode(device.bin_key).decode()
 
     def _patients_and_appointments(self, users):
         created = 0
