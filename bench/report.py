@@ -47,6 +47,21 @@ def floor_ratio(results: dict, server: str, tag: str) -> float | None:
     return round(mine / floor, 1)
 
 
+def cpu_ratio(results: dict, server: str, tag: str) -> float | None:
+    """CPU per request (web + database) against the floor's: steadier than latency ratios."""
+
+    def total(point: dict | None) -> float | None:
+        cpu = (point or {}).get("cpu_ms_per_request") or {}
+        if cpu.get("web") is None:
+            return None
+        return cpu["web"] + (cpu.get("db") or 0)
+
+    mine, floor = total(_point(results, server, tag)), total(_point(results, server, "floor"))
+    if mine is None or not floor:
+        return None
+    return round(mine / floor, 1)
+
+
 def _flatten(data, prefix: str = "") -> dict[str, object]:
     flat = {}
     if isinstance(data, dict):
@@ -79,7 +94,9 @@ def targets(results: dict) -> list[dict]:
             errors = point["errors"]
             text = f"{server} {p95} ms" + (f" ({errors} errors)" if errors else "")
             measured.append(text)
-            ratios.append(f"{floor_ratio(results, server, tag)}×")
+            ratios.append(
+                f"{server} {floor_ratio(results, server, tag)} / {cpu_ratio(results, server, tag)}"
+            )
             met = met and p95 is not None and p95 < limit and errors == 0
         offered = rate
         if offered is None and present and _point(results, present[0], tag):
@@ -214,7 +231,7 @@ def markdown(results: dict) -> str:
             if results.get("error")
             else []
         ),
-        "| what | target | measured (gunicorn sync · gthread) | × floor p95 | |",
+        "| what | target | measured (gunicorn sync · gthread) | × floor (p95 / CPU) | |",
         "|---|---|---|---|---|",
     ]
     for row in targets(results):
@@ -229,8 +246,9 @@ def markdown(results: dict) -> str:
         "per request; queue and case share one point, so one figure for their mix):",
         "",
         "| server | point | offered/s | achieved/s | p50 ms | p95 ms | p99 ms | errors | "
-        "× floor p95 | CPU ms/request: web + db | other work on the machine (cores) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "× floor p95 | CPU ms/request: web + db | × floor CPU | "
+        "other work on the machine (cores) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for server, data in results.get("servers", {}).items():
         config = data["config"]
@@ -242,7 +260,7 @@ def markdown(results: dict) -> str:
                 f"{point['throughput_rps']} | {lat.get('p50_ms')} | {lat.get('p95_ms')} | "
                 f"{lat.get('p99_ms')} | {point['errors']} | "
                 f"{floor_ratio(results, server, tag)} | {_cpu(point)} | "
-                f"{point.get('background_cores', '')} |"
+                f"{cpu_ratio(results, server, tag)} | {point.get('background_cores', '')} |"
             )
     lines += ["", "Capacity (closed model, N users back to back):", ""]
     lines += ["| server | point | users → requests/s |", "|---|---|---|"]
@@ -316,6 +334,14 @@ def plot_throughput(results: dict, path: Path) -> None:
             ys = [s["throughput_rps"] for s in capacity["steps"]]
             ax.plot(xs, ys, style, label=server)
         ax.set_xscale("log", base=2)
+        users = sorted(
+            {
+                step["concurrency"]
+                for data in results.get("servers", {}).values()
+                for step in data.get("capacity", {}).get(tag, {}).get("steps", [])
+            }
+        )
+        ax.set_xticks(users, [str(u) for u in users])
         ax.set_xlabel("concurrent users (closed model)")
         ax.set_ylabel("requests/s")
         ax.set_title(LABELS[tag], fontsize=10)
@@ -353,3 +379,27 @@ def publish(results: dict, *, out: Path, root: Path) -> None:
     readme.write_text(text)
     (root / README_PLOT).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(out / "latency.png", root / README_PLOT)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Rebuild the table and plots from bench/results.json and bench/out/latencies.json."""
+    import argparse
+
+    root = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--publish", action="store_true", help="also update README and docs/img")
+    args = parser.parse_args(argv)
+    out = root / "bench" / "out"
+    results = json.loads((root / "bench" / "results.json").read_text())
+    raw = json.loads((out / "latencies.json").read_text())
+    for key, values in raw.items():
+        server, tag = key.split("/", 1)
+        results["servers"][server]["points"][tag]["latencies_ms"] = values
+    results.pop("targets", None)
+    write_all(results, results_path=root / "bench" / "results.json", out=out)
+    if args.publish:
+        publish(results, out=out, root=root)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,7 +8,8 @@ table into README.md (between the bench markers) and the latency plot to docs/im
 
 What runs where (2 cores): gunicorn and the Celery worker on core 0 (the worker at nice 10, so
 PDFs queued by the submit load take what the web server leaves), this script and its load
-generator on core 1. PostgreSQL and Redis are the machine's own services and are not pinned.
+generator on core 1. PostgreSQL (the machine's own) and Redis (a redis-server of the run's
+own) are not pinned.
 """
 
 from __future__ import annotations

@@ -199,6 +199,7 @@ def otp_enrol(request):
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
     form = CodeForm(request.POST or None)
+    form.fields["code"].help_text = "The 6-digit code your app shows now."
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             if device.verify_token(form.cleaned_data["code"]):

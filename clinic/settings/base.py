@@ -148,6 +148,13 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # Second factor (TOTP, django-otp) for these roles, superusers and anyone who enrolled a device.
 STAFF_2FA_ROLES = env_list("STAFF_2FA_ROLES", ["clinician", "clinic_admin"])
+if not set(STAFF_2FA_ROLES) <= {"clinician", "front_desk", "clinic_admin"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"STAFF_2FA_ROLES={','.join(STAFF_2FA_ROLES)} names an unknown role; "
+        "use clinician, front_desk, clinic_admin"
+    )
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Previsit")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 

@@ -164,7 +164,7 @@ def test_admin_changelists_run_a_fixed_number_of_queries(
 ):
     from intake.services import link_issue, response_open
 
-    for n in range(rows if rows == 10 else 0):
+    for _ in range(rows if rows == 10 else 0):
         appointment = AppointmentFactory(patient=PatientFactory())
         link_issue(appointment=appointment)
         response_open(appointment=appointment)

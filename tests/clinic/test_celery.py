@@ -13,7 +13,10 @@ pytestmark = pytest.mark.worker
 def test_task_round_trips_through_redis_and_a_real_worker():
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "make test sets REDIS_URL"
     assert not celery_app.conf.task_always_eager
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    # The queue named: an earlier test's worker (queues=["pdf"]) leaves the app consuming only that.
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["default"]
+    ):
         result = ping.delay("hello")
         assert result.get(timeout=20) == "pong:hello"
 

@@ -113,7 +113,9 @@ def test_a_malformed_field_encryption_key_stops_the_start():
 def test_check_deploy_prints_nothing_with_a_production_environment():
     import secrets
 
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    # As a deployment has it: not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE, for one.
+    left_out = ("DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in left_out}
     env.update(
         DJANGO_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(64),

@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from advice.models import ContentStatus, ContentVersion
 from advice.services import content_approve, content_sync
-from clinic.models import Appointment, Patient
+from clinic.models import Appointment, Patient, StaffProfile
 from clinic.roles import Role
 from clinic.security import needs_second_factor
 from intake.models import PrevisitLink, Response
@@ -126,6 +126,11 @@ class Command(BaseCommand):
                 user.groups.add(Group.objects.get(name=role.value))
                 created += 1
             users[username] = user
+        # Both demo clinicians are on duty; the second is first on the escalation list.
+        for rank, username in enumerate(("clinician2", "clinician"), start=1):
+            StaffProfile.objects.get_or_create(
+                user=users[username], defaults={"on_duty": True, "escalation_rank": rank}
+            )
         return users, created
 
     def _second_factor(self, user) -> str | None:
