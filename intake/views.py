@@ -5,7 +5,7 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -307,7 +307,3 @@ def handout_pdf(request, response):
         filename="your-handout.pdf",
         content_type="application/pdf",
     )
-
-
-def bad_request(request, exception=None):
-    return HttpResponseBadRequest("Bad request")
