@@ -15,7 +15,7 @@ from clinic.models import (
     WebhookEndpoint,
 )
 from clinic.notifications import notification_retry
-from intake.admin import appointment_link_message
+from intake.admin import ReadOnlyAdmin, appointment_link_message
 from intake.services import link_issue
 
 admin.site.site_header = "Previsit administration"
@@ -122,21 +122,12 @@ class CaseAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CaseEventAdmin(AuditedAdminMixin, ReadOnlyAdmin):
     list_display = ("at", "case", "action", "actor")
     list_filter = ("action", "at")
     search_fields = ("case__appointment__patient__last_name", "note")
     list_select_related = ("case__appointment__patient", "actor")
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Notifications ----------------------------------------------------------------------------
