@@ -7,6 +7,8 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/previsit
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
+# Browser tests drive Debian's Chromium; `make test` installs it when it is missing.
+CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test test-sqlite lint format check security deploy-check bench clean
 
@@ -28,18 +30,36 @@ run: $(VENV)/.runtime-installed
 	@echo "Serving http://127.0.0.1:$(PORT) with a Celery worker and beat. Ctrl-C stops all."
 	PREVISIT_PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed $(CHROMIUM)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(BIN)/pytest $(PYTEST_ARGS)
+		PREVISIT_CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
 
-# The embedded default: the suite on SQLite, less what only PostgreSQL can do.
+# The embedded default: the suite on SQLite, less what only PostgreSQL can do, on every core
+# (each pytest-xdist process gets its own SQLite file and Redis database: clinic/settings/test.py).
 test-sqlite: $(VENV)/.dev-installed
 	env -u DATABASE_URL REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(BIN)/pytest -m "not postgres_only and not browser" $(PYTEST_ARGS)
+		$(BIN)/pytest -m "not postgres_only and not browser" -n auto $(PYTEST_ARGS)
 
+# Debian's Chromium for the browser tests (Playwright can't download its own browser here).
+# Installed with apt-get as root, or with sudo when it needs no password; otherwise the message
+# says what to run.
+$(CHROMIUM):
+	@echo "Browser tests need Chromium at $(CHROMIUM); installing Debian's package."
+	@if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else echo "Cannot install it without root. Run:  sudo apt-get install -y chromium fonts-dejavu-core"; \
+		echo "or point CHROMIUM at a Chromium you have:  make test CHROMIUM=/path/to/chromium"; exit 1; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "No apt-get here. Install Chromium and run:  make test CHROMIUM=/path/to/chromium"; exit 1; fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+	@test -x $(CHROMIUM) || { echo "apt-get finished but $(CHROMIUM) is not there"; exit 1; }
+
+# Style, then the layers of docs/architecture.md (pyproject.toml [tool.importlinter]).
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .

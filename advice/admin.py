@@ -3,8 +3,8 @@ from django.utils.html import format_html
 
 from advice.content_schema import ContentError
 from advice.models import ContentStatus, ContentVersion
-from advice.services import content_approve
-from clinic.roles import Role, has_role
+from advice.preview import preview_html
+from advice.services import content_approve, may_approve
 
 
 @admin.register(ContentVersion)
@@ -35,8 +35,6 @@ class ContentVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Preview (as a patient who chose this topic would see it)")
     def preview(self, obj):
-        from advice.preview import preview_html
-
         try:
             return format_html("<div class='handout'>{}</div>", preview_html(obj.body))
         except ContentError as exc:
@@ -44,7 +42,7 @@ class ContentVersionAdmin(admin.ModelAdmin):
 
     def has_approve_permission(self, request):
         """Only a clinician's approval puts content in front of patients."""
-        return has_role(request.user, Role.CLINICIAN)
+        return may_approve(request.user)
 
     def has_change_permission(self, request, obj=None):
         # Nothing here is edited in place (content lives in files); "change" opens the preview.

@@ -26,7 +26,7 @@ from advice.conditions import Condition, ConditionError, compile_condition
 from advice.levels import TriageLevel
 
 __all__ = [
-    "DEFAULT_CONTENT_DIR",
+    "CONTENT_DIR",
     "GLOBAL",
     "PLACEHOLDERS",
     "SELF_CARE_AREAS",
@@ -43,7 +43,7 @@ __all__ = [
     "says_ask_first",
 ]
 
-DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent / "content"
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
 GLOBAL = "global"
 GLOBAL_FILE = "_global.yaml"
 PLACEHOLDERS = frozenset({"emergency_number", "clinic_name", "crisis_line"})
@@ -218,7 +218,7 @@ class Library:
 
         Cached until a file is added, removed or changed.
         """
-        directory = Path(path) if path is not None else DEFAULT_CONTENT_DIR
+        directory = Path(path) if path is not None else CONTENT_DIR
         directory = directory.resolve()
         if not directory.is_dir():
             raise ContentError(str(directory), "no such content directory")
@@ -239,7 +239,7 @@ class Library:
 
 
 def default_library() -> Library:
-    return Library.from_directory(DEFAULT_CONTENT_DIR)
+    return Library.from_directory(CONTENT_DIR)
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,4 +1,8 @@
-"""Triage levels, kept apart so the content schema and the triage engine share them."""
+"""Triage levels: the product's one scale of how soon someone must act.
+
+Every room uses this enum (the models store its value, the queue sorts on its rank), so
+"higher" means the same thing everywhere: ROUTINE < URGENT < EMERGENCY.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +24,23 @@ class TriageLevel(StrEnum):
 
     @property
     def rank(self) -> int:
+        """0 for routine, rising with urgency (stored on a case so the queue sorts on it)."""
         return _RANK[self]
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
 
     @property
     def flagged(self) -> bool:
         """Emergency and urgent results go to a clinician for review."""
         return self is not TriageLevel.ROUTINE
+
+    @classmethod
+    def choices(cls, *, flagged_only: bool = False) -> list[tuple[str, str]]:
+        """(value, label) pairs, most urgent first, for a model field or a form."""
+        levels = sorted(cls, key=lambda level: -level.rank)
+        return [(level.value, level.label) for level in levels if level.flagged or not flagged_only]
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, TriageLevel):

@@ -38,6 +38,7 @@ class ContentVersion(models.Model):
 
     class Meta:
         ordering = ["topic", "-version"]
+        permissions = [("approve_contentversion", "Can approve content for patients")]
         constraints = [
             models.UniqueConstraint(fields=["topic", "version"], name="content_topic_version"),
             models.CheckConstraint(

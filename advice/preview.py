@@ -5,7 +5,7 @@ from collections.abc import Mapping
 import yaml
 
 from advice import build_handout, triage
-from advice.content_schema import Library
+from advice.content_schema import CONTENT_DIR, GLOBAL_FILE, Library
 from advice.context import HandoutContext
 
 PREVIEW_CONTEXT = HandoutContext(
@@ -15,11 +15,9 @@ PREVIEW_CONTEXT = HandoutContext(
 
 def preview_html(body: Mapping) -> str:
     """The handout a patient who chose only this topic would get, with the shipped global part."""
-    from advice.services import CONTENT_DIR
-
     documents = [dict(body)]
     if body.get("topic") != "global":
-        global_text = (CONTENT_DIR / "_global.yaml").read_text(encoding="utf-8")
+        global_text = (CONTENT_DIR / GLOBAL_FILE).read_text(encoding="utf-8")
         documents.append(yaml.safe_load(global_text))
     library = Library.from_documents(documents)
     answers = {"reason": [body["topic"]]} if body.get("topic") != "global" else {"reason": []}

@@ -8,13 +8,12 @@ import hashlib
 from pathlib import Path
 
 import yaml
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
-from advice.content_schema import ContentError, Library
+from advice.content_schema import CONTENT_DIR, ContentError, Library
 from advice.models import ContentStatus, ContentVersion
-
-CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
 
 def _read_file(path: Path) -> tuple[dict, str]:
@@ -57,9 +56,26 @@ def content_sync(*, directory: Path = CONTENT_DIR) -> list[ContentVersion]:
     return created
 
 
+APPROVE_PERMISSION = "approve_contentversion"
+
+
+def may_approve(user) -> bool:
+    """Only a clinician's approval puts content in front of patients: the permission must come
+    from one of the user's groups (the clinic gives it to the clinician role). Being a superuser
+    is not enough; a superuser who approves content is also a clinician."""
+    return (
+        user.is_active
+        and Permission.objects.filter(
+            content_type__app_label="advice", codename=APPROVE_PERMISSION, group__user=user
+        ).exists()
+    )
+
+
 @transaction.atomic
 def content_approve(*, version: ContentVersion, by) -> ContentVersion:
     """Approve one draft; the topic's earlier approved versions retire."""
+    if not may_approve(by):
+        raise ContentError(str(version), f"{by.get_username()} may not approve content")
     locked = ContentVersion.objects.select_for_update().get(pk=version.pk)
     if locked.status == ContentStatus.APPROVED:
         return locked

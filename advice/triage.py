@@ -30,6 +30,9 @@ class Reason:
     evidence: Mapping[str, Any] = field(default_factory=dict)
     source: Reference | None = None
     version: int | None = None
+    # The content tells the patient to call the crisis line ({crisis_line} in its instruction):
+    # the portal then shows the line, wherever the rule came from.
+    crisis_line: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +43,7 @@ class Reason:
             "text": self.text,
             "act": self.act,
             "evidence": dict(self.evidence),
+            "crisis_line": self.crisis_line,
             "source": (
                 {"title": self.source.title, "url": self.source.url} if self.source else None
             ),
@@ -57,6 +61,7 @@ class Reason:
             act=data["act"],
             evidence=dict(data.get("evidence") or {}),
             source=Reference(source["title"], source["url"]) if source else None,
+            crisis_line=bool(data.get("crisis_line")),
         )
 
 
@@ -112,6 +117,7 @@ def triage(
             act=context.fill(flag.act),
             evidence=flag.when.used(answers, age),
             source=flag.source,
+            crisis_line="{crisis_line}" in flag.act,
         )
         for topic, flag in library.red_flags()
         if flag.when.holds(answers, age)

@@ -147,7 +147,7 @@ class CpuMeter:
 def make_appointments(count: int) -> list:
     from django.utils import timezone
 
-    from clinic.models import Appointment, Patient
+    from clinic.records.models import Appointment, Patient
 
     patients = Patient.objects.bulk_create(
         Patient(first_name="Bench", last_name=f"Patient {n}", date_of_birth="1980-01-01")
@@ -164,7 +164,7 @@ REASONS = [{"rule_id": "bench", "level": "emergency", "text": "bench", "evidence
 
 def flag(appointment) -> tuple[int, float, float]:
     """(case id, seconds from start to commit, start time as time.time())."""
-    from clinic.services import case_flag
+    from clinic.review.services import case_flag
 
     started = time.time()
     began = time.perf_counter()
@@ -174,8 +174,8 @@ def flag(appointment) -> tuple[int, float, float]:
 
 def email_of_cases(case_ids: list[int]) -> dict[str, int]:
     """Message-ID -> case id for the cases' emails."""
-    from clinic.models import Notification
-    from clinic.notifications import message_id
+    from clinic.notifications.email import message_id
+    from clinic.notifications.models import Notification
 
     rows = Notification.objects.filter(case_id__in=case_ids, channel="email")
     return {message_id(row): row.case_id for row in rows}
@@ -209,7 +209,7 @@ def main(argv=None) -> int:
     parser.add_argument("--redis-url", help="use this Redis instead of a private redis-server")
     args = parser.parse_args(argv)
 
-    from tests.clinic.notification_support import RedisServer, SmtpRecorder, Worker
+    from tests.fakes import RedisServer, SmtpRecorder, Worker
 
     database_url, created_db = database_for(args)
     private_redis = None if args.redis_url else RedisServer().start()
@@ -236,7 +236,7 @@ def main(argv=None) -> int:
         from django.contrib.auth.models import Group
         from django.core.management import call_command
 
-        from clinic.models import StaffProfile
+        from clinic.staff.models import StaffProfile
 
         call_command("migrate", verbosity=0)
         clinician = get_user_model().objects.create_user(

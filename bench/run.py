@@ -97,7 +97,7 @@ def handout_build_bench(rounds: int) -> dict:
     """advice.evaluate (triage rules, tailoring, Markdown to HTML) over the 20 vignettes."""
     import advice
     from advice.services import approved_library
-    from intake.services import render_context
+    from intake.responses.evaluation import render_context
     from tests.vignette_answers import VIGNETTES
 
     library, _ = approved_library()
@@ -115,8 +115,8 @@ def handout_build_bench(rounds: int) -> dict:
 
 
 def pdf_inprocess_bench(response_ids: list[int]) -> dict:
-    """intake.services.handout_pdf_render, the function the Celery task calls, in this process."""
-    from intake.services import handout_pdf_render
+    """The function the PDF task calls (intake.responses.handouts.handout_pdf_render), here."""
+    from intake.responses.handouts import handout_pdf_render
 
     times = []
     for n, response_id in enumerate(response_ids):
@@ -173,8 +173,8 @@ def celery_phase(*, worker, r, pdf_ids: list[int], rounds: int, per_round: int) 
     exists (its idempotent path, one query). 10 rounds of 1,000 = 10,000 tasks.
     """
     from clinic.tasks import heartbeat
-    from intake.models import IssuedHandout
-    from intake.tasks import handout_render_pdf
+    from intake.responses.models import IssuedHandout
+    from intake.responses.tasks import handout_render_pdf
 
     pdf_per_round = max(1, len(pdf_ids) // rounds)
     latencies, samples = [], [{"tasks": 0, **servers.rss_tree(worker)}]
@@ -593,10 +593,11 @@ def main(argv: list[str] | None = None) -> int:
         django.setup()
         import logging
 
+        import intake.tasks  # noqa: F401
+
         # Everything this process will import, imported now: the tree may change under a long
         # run (others at work in the same checkout), and a half-new module set would break.
         import clinic.tasks  # noqa: F401
-        import intake.tasks  # noqa: F401
 
         logging.getLogger("weasyprint").setLevel(logging.WARNING)
         logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -638,7 +639,7 @@ def main(argv: list[str] | None = None) -> int:
         managed.append(worker.start())
         wait_celery()
 
-        from intake.services import definition_for, questionnaire_default
+        from intake.questionnaires.services import definition_for, questionnaire_default
 
         definition = definition_for(questionnaire_default())
         patients, patient_calls = patient_users(seeded, definition)

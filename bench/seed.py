@@ -206,8 +206,8 @@ def _stored_json(model, field_name: str, value) -> str:
 
 
 def _evaluate_vignettes(definition) -> dict[str, _Evaluated]:
-    from intake.models import Response
-    from intake.services import evaluate_answers
+    from intake.responses.evaluation import evaluate_answers
+    from intake.responses.models import Response
     from tests.vignette_answers import VIGNETTES
 
     out = {}
@@ -288,11 +288,15 @@ def seed(
 
     from advice.models import ContentStatus, ContentVersion
     from advice.services import content_approve, content_sync
-    from clinic.models import LEVEL_RANK, Appointment, Case, CaseEvent, CaseLevel, Patient
-    from clinic.roles import Role
-    from intake.models import IssuedHandout, PrevisitLink, Response
-    from intake.services import definition_for, questionnaire_default, token_hash
-    from intake.views import SESSION_APPOINTMENT, SESSION_SEEN, SESSION_TOKEN
+    from clinic.models import LEVEL_RANK, CaseLevel
+    from clinic.records.models import Appointment, Patient
+    from clinic.review.models import Case, CaseEvent
+    from clinic.staff.roles import Role
+    from intake.links.models import PrevisitLink
+    from intake.links.services import token_hash
+    from intake.portal.views import SESSION_APPOINTMENT, SESSION_SEEN, SESSION_TOKEN
+    from intake.questionnaires.services import definition_for, questionnaire_default
+    from intake.responses.models import IssuedHandout, Response
 
     seconds: dict[str, float] = {}
     started = time.perf_counter()

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import resolve_url
 
-from clinic.security import second_factor_missing
+from clinic.staff.second_factor import second_factor_missing
 
 
 class PrevisitAdminSite(admin.AdminSite):

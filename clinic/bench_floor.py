@@ -8,8 +8,8 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from clinic.models import Patient
-from intake.models import LinkAttempt
+from clinic.records.models import Patient
+from intake.links.models import LinkAttempt, LinkAttemptOutcome
 
 
 @csrf_exempt  # no session, no form: the floor measures the stack, not CSRF
@@ -20,5 +20,7 @@ def floor(request):
     except ValueError:
         return HttpResponseBadRequest("id must be a number")
     found = Patient.objects.filter(pk=patient_id).values_list("last_name", flat=True).first()
-    LinkAttempt.objects.create(link=None, ip_address=None, succeeded=False, outcome="bench")
+    LinkAttempt.objects.create(
+        link=None, ip_address=None, succeeded=False, outcome=LinkAttemptOutcome.BENCH
+    )
     return HttpResponse(found or "-", content_type="text/plain")

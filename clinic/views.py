@@ -1,9 +1,11 @@
+"""The site's own pages: the landing page and /healthz."""
+
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from clinic.health import broker_status, database_status
+from clinic.health import broker_status, database_status, worker_status
 
 
 @require_safe
@@ -14,6 +16,9 @@ def home(request):
 @never_cache
 @require_safe
 def healthz(request):
+    """503 when the database or the broker is down. The worker's heartbeat is reported but does
+    not fail the check: a web server whose worker stopped still serves patients, and the outbox
+    keeps their notifications until a worker is back."""
     checks = {"database": database_status(), "broker": broker_status()}
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(checks, status=200 if healthy else 503)
+    return JsonResponse({**checks, "worker": worker_status()}, status=200 if healthy else 503)

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from clinic.roles import Role
+from clinic.staff.roles import Role
 from tests.factories import AppointmentFactory, PatientFactory, UserFactory
+from tests.fakes import RedisServer, SmtpRecorder, WebhookReceiver, celery_broker
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = os.environ.get("PREVISIT_CHROMIUM", "/usr/bin/chromium")
@@ -34,7 +35,7 @@ class SignedInClient(Client):
 
     def force_login(self, user, backend=None):
         super().force_login(user, backend)
-        from clinic.security import needs_second_factor
+        from clinic.staff.second_factor import needs_second_factor
 
         if needs_second_factor(user):
             otp_verify_session(self, user)
@@ -152,3 +153,40 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+# --- Servers outside our control, faked with real ones on this machine (tests/fakes.py) -------
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def broker(redis_server):
+    """This process publishes to a private Redis, emptied before and after each test."""
+    redis_server.client().flushall()
+    with celery_broker(redis_server.url):
+        yield redis_server
+    if redis_server._process is None:  # a test stopped it and failed before restarting it
+        redis_server.start()
+    redis_server.client().flushall()
+
+
+@pytest.fixture
+def smtp(settings):
+    recorder = SmtpRecorder().start()
+    for key, value in recorder.email_settings().items():
+        setattr(settings, key, value)
+    yield recorder
+    recorder.stop()
+
+
+@pytest.fixture
+def hooks():
+    receiver = WebhookReceiver().start()
+    yield receiver
+    receiver.stop()

@@ -5,7 +5,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from clinic.models import Appointment, Patient
+from advice.levels import TriageLevel
+from advice.triage import Reason
+from clinic.records.models import Appointment, Patient
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -48,3 +50,17 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
     reason = "Check-up"
+
+
+def reason(
+    *, rule_id="x", level="urgent", text="Reason", evidence=None, topic="global", act=""
+) -> Reason:
+    """A triage reason as the engine gives one (advice.triage.Reason)."""
+    return Reason(
+        rule_id=rule_id,
+        topic=topic,
+        level=TriageLevel(level),
+        text=text,
+        act=act or "Call the clinic today.",
+        evidence=evidence or {},
+    )

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
-from intake.fhir import answers_to_response
-from intake.questionnaire import Definition
+from intake.questionnaires.definition import Definition
+from intake.questionnaires.fhir import answers_to_response
 from tests.vignette_answers import VIGNETTES
 
 TOTALS = ("phq2-total", "phq9-total", "gad2-total", "gad7-total")

@@ -65,9 +65,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Session limits and the second factor; needs the user, the OTP device, messages, htmx.
-    "clinic.security.SessionLimitsMiddleware",
+    "clinic.staff.sessions.SessionLimitsMiddleware",
     # Who and from where, for every audit entry the request writes.
-    "clinic.audit.AuditContextMiddleware",
+    "clinic.audit.trail.AuditContextMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -139,11 +139,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimu
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "clinic.security.axes_client_ip"
-AXES_USERNAME_CALLABLE = "clinic.security.axes_username"
+AXES_CLIENT_IP_CALLABLE = "clinic.staff.lockout.axes_client_ip"
+AXES_USERNAME_CALLABLE = "clinic.staff.lockout.axes_username"
 AXES_VERBOSE = False
 # How many proxies of ours stand in front of the app and append to X-Forwarded-For. 0: none,
-# REMOTE_ADDR is the client. See clinic/security.py client_ip and docs/security.md.
+# REMOTE_ADDR is the client. See clinic/http.py client_ip and docs/security.md.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # Second factor (TOTP, django-otp) for these roles, superusers and anyone who enrolled a device.
@@ -205,7 +205,7 @@ PREVISIT_BENCH_FLOOR = env_bool("PREVISIT_BENCH_FLOOR", False)
 EMERGENCY_ACK_TARGET = timedelta(minutes=env_int("EMERGENCY_ACK_TARGET_MINUTES", 15, minimum=1))
 URGENT_ACK_TARGET = timedelta(minutes=env_int("URGENT_ACK_TARGET_MINUTES", 120, minimum=1))
 
-# --- Notifications (clinic/notifications.py) ------------------------------------------------
+# --- Notifications (clinic/notifications/) ------------------------------------------------
 # Links in emails and webhooks point here: the address staff and patients reach the site at.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Tries per notification before it is marked failed and the clinic admins are told.
@@ -227,7 +227,7 @@ ESCALATION_CONTACTS = env_int("ESCALATION_CONTACTS", 2, minimum=1)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 # SMS is pluggable: a dotted path to a class with send(*, to, body). The console backend only
 # prints; patients are reminded by SMS only when this is on and they have no email address.
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "clinic.notifications.ConsoleSmsBackend")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "clinic.notifications.sms.ConsoleSmsBackend")
 PATIENT_REMINDER_SMS = env_bool("PATIENT_REMINDER_SMS", False)
 # How often the bell on staff pages asks for the unread count.
 NOTIFICATION_BELL_POLL_SECONDS = env_int("NOTIFICATION_BELL_POLL_SECONDS", 10, minimum=1)
@@ -236,8 +236,8 @@ NOTIFICATION_BELL_POLL_SECONDS = env_int("NOTIFICATION_BELL_POLL_SECONDS", 10, m
 DASHBOARD_POLL_SECONDS = env_int("DASHBOARD_POLL_SECONDS", 15, minimum=1)
 
 # --- Sessions -------------------------------------------------------------------------------
-# The absolute limit, enforced from the session's start (clinic.security.SessionLimitsMiddleware);
-# idle limits per role: STAFF_IDLE_MINUTES, PATIENT_IDLE_MINUTES.
+# The absolute limit, enforced from the session's start (SessionLimitsMiddleware in
+# clinic/staff/sessions.py); idle limits per role: STAFF_IDLE_MINUTES, PATIENT_IDLE_MINUTES.
 SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1) * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -269,11 +269,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# --- Audit trail (clinic/audit.py) ------------------------------------------------------------
-AUDITLOG_MASK_CALLABLE = "clinic.audit.mask"
+# --- Audit trail (clinic/audit/) ------------------------------------------------------------
+AUDITLOG_MASK_CALLABLE = "clinic.audit.trail.mask"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
-# --- Encryption at rest (intake/fields.py) ----------------------------------------------------
+# --- Encryption at rest (intake/responses/fields.py) --------------------------------------
 # Fernet keys, comma-separated: the first encrypts, all decrypt (rotation: docs/security.md).
 # Development uses a per-checkout key in var/; production refuses to start without the variable.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
@@ -284,7 +284,7 @@ if not FIELD_ENCRYPTION_KEYS:
 
 # --- Retention ----------------------------------------------------------------------------------
 # Drafts never submitted are deleted this many days after their last change, once their
-# appointment has passed (intake.services.drafts_purge, run daily by beat).
+# appointment has passed (intake/responses/retention.py, run daily by beat).
 DRAFT_RETENTION_DAYS = env_int("DRAFT_RETENTION_DAYS", 30, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # a questionnaire page is a few kB
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
@@ -324,7 +324,8 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 else:
     # Longer than any countdown or retry delay we use, so Redis never redelivers a task that
-    # is merely waiting for its time (see clinic/notifications: the longest backoff is 1 hour).
+    # is merely waiting for its time (clinic/notifications/delivery.py: the longest backoff is
+    # an hour).
     # A broker that does not answer fails a publish in seconds, not the OS's minutes: the web
     # request goes on and the notification sweep sends what could not be queued.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -369,12 +370,12 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # PDFs never delays an emergency. CELERY_NOTIFICATION_QUEUE lets deployments share a Redis.
 NOTIFICATION_QUEUE = os.environ.get("CELERY_NOTIFICATION_QUEUE", "notifications")
 CELERY_TASK_ROUTES = {
-    "intake.tasks.handout_render_pdf": {"queue": "pdf"},
-    "intake.tasks.handouts_pdf_sweep": {"queue": "pdf"},
-    "clinic.tasks.notification_deliver": {"queue": NOTIFICATION_QUEUE},
-    "clinic.tasks.notifications_sweep": {"queue": NOTIFICATION_QUEUE},
-    "clinic.tasks.cases_escalate": {"queue": NOTIFICATION_QUEUE},
-    "clinic.tasks.appointment_reminders": {"queue": NOTIFICATION_QUEUE},
+    "intake.responses.tasks.handout_render_pdf": {"queue": "pdf"},
+    "intake.responses.tasks.handouts_pdf_sweep": {"queue": "pdf"},
+    "clinic.notifications.tasks.notification_deliver": {"queue": NOTIFICATION_QUEUE},
+    "clinic.notifications.tasks.notifications_sweep": {"queue": NOTIFICATION_QUEUE},
+    "clinic.review.tasks.cases_escalate": {"queue": NOTIFICATION_QUEUE},
+    "intake.links.tasks.appointment_reminders": {"queue": NOTIFICATION_QUEUE},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -385,27 +386,27 @@ _TICK = {"expires": 55}
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "clinic.tasks.heartbeat", "schedule": crontab()},
     "notifications-sweep": {
-        "task": "clinic.tasks.notifications_sweep",
+        "task": "clinic.notifications.tasks.notifications_sweep",
         "schedule": crontab(),
         "options": _TICK,
     },
     "cases-escalate": {
-        "task": "clinic.tasks.cases_escalate",
+        "task": "clinic.review.tasks.cases_escalate",
         "schedule": crontab(),
         "options": _TICK,
     },
     "appointment-reminders": {
-        "task": "clinic.tasks.appointment_reminders",
+        "task": "intake.links.tasks.appointment_reminders",
         "schedule": crontab(minute="*/5"),
         "options": _TICK,
     },
     "handouts-pdf-sweep": {
-        "task": "intake.tasks.handouts_pdf_sweep",
+        "task": "intake.responses.tasks.handouts_pdf_sweep",
         "schedule": crontab(minute="*/5"),
         "options": _TICK,
     },
     "drafts-purge": {
-        "task": "intake.tasks.drafts_purge",
+        "task": "intake.responses.tasks.drafts_purge",
         "schedule": crontab(minute=17, hour=3),
         "options": {"expires": 3600},
     },

@@ -1,7 +1,7 @@
 from django import template
 from django.conf import settings
 
-from clinic.notifications import unread_count
+from clinic.notifications.inbox import unread_count
 
 register = template.Library()
 

@@ -4,7 +4,7 @@ import json
 
 from django.db import migrations
 
-import intake.fields
+import intake.responses.fields
 
 BATCH = 500
 
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="response",
             name="answers",
-            field=intake.fields.EncryptedJSONField(blank=True, default=dict),
+            field=intake.responses.fields.EncryptedJSONField(blank=True, default=dict),
         ),
         migrations.RunPython(encrypt_existing, decrypt_existing, elidable=False),
     ]

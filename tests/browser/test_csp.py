@@ -9,8 +9,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from clinic.models import Case
-from intake.services import definition_for, link_issue, questionnaire_default
+from clinic.review.models import Case
+from intake.links.services import link_issue
+from intake.questionnaires.services import definition_for, questionnaire_default
 from tests.browser.conftest import answer_page, sign_in
 from tests.conftest import DESKTOP, PHONE
 from tests.factories import AppointmentFactory, PatientFactory, UserFactory

@@ -2,8 +2,8 @@
 
 import pytest
 
-from clinic.models import CaseEvent
-from intake.services import link_issue
+from clinic.review.models import CaseEvent
+from intake.links.services import link_issue
 from tests.browser.conftest import sign_in
 from tests.factories import AppointmentFactory, PatientFactory
 

@@ -3,16 +3,16 @@
 import pytest
 from playwright.sync_api import expect
 
-from clinic.models import StaffProfile
-from clinic.roles import Role
-from clinic.services import case_flag
+from clinic.review.services import case_flag
+from clinic.staff.models import StaffProfile
+from clinic.staff.roles import Role
 from tests.browser.conftest import sign_in
-from tests.clinic.notification_support import RedisServer, celery_broker
-from tests.factories import AppointmentFactory, UserFactory
+from tests.factories import AppointmentFactory, UserFactory, reason
+from tests.fakes import RedisServer, celery_broker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-REASONS = [{"rule_id": "x", "level": "emergency", "text": "Chest pain", "evidence": {}}]
+REASONS = [reason(rule_id="x", level="emergency", text="Chest pain", evidence={})]
 
 
 @pytest.fixture
@@ -51,6 +51,9 @@ def test_the_bell_counts_up_without_a_reload_when_a_case_is_flagged(
     page.wait_for_url("**/dashboard/notifications/")
     entry = page.get_by_role("link", name=f"Emergency case {case.pk} flagged")
     expect(entry).to_be_visible()
+    page.get_by_role("button", name="Mark 1 as read").click()
+    page.wait_for_url("**/dashboard/notifications/")
     expect(page.locator("#notification-bell a")).to_have_attribute("data-unread", "0")
+    entry = page.get_by_role("link", name=f"Emergency case {case.pk} flagged")
     entry.click()
     page.wait_for_url(f"**/dashboard/cases/{case.pk}/")

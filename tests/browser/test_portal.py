@@ -3,7 +3,8 @@
 import pytest
 from django.utils import timezone
 
-from intake.services import definition_for, link_issue, questionnaire_default
+from intake.links.services import link_issue
+from intake.questionnaires.services import definition_for, questionnaire_default
 from tests.browser.conftest import answer_page
 from tests.factories import AppointmentFactory, PatientFactory
 from tests.portal_support import page_posts

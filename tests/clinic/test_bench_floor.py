@@ -4,7 +4,7 @@ import pytest
 from django.urls import Resolver404, resolve
 
 from clinic.bench_floor import floor
-from intake.models import LinkAttempt
+from intake.links.models import LinkAttempt
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,12 @@
+from datetime import timedelta
+
 import pytest
+from django.core.cache import cache
 from django.test import override_settings
+from django.utils import timezone
 
 from clinic.celery import app as celery_app
+from clinic.tasks import HEARTBEAT_KEY, heartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -9,7 +14,11 @@ pytestmark = pytest.mark.django_db
 def test_healthz_reports_database_and_broker_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "ok"}
+    assert response.json() == {
+        "database": "ok",
+        "broker": "ok",
+        "worker": "unknown: no heartbeat yet",
+    }
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
@@ -32,3 +41,13 @@ def test_home_page_tells_patients_to_use_their_link(client):
     response = client.get("/")
     assert response.status_code == 200
     assert b"open the link the clinic sent you" in response.content
+
+
+def test_healthz_reports_the_workers_heartbeat_without_failing_on_it(client):
+    heartbeat()  # what beat runs every minute, through a worker
+    assert client.get("/healthz").json()["worker"] == "ok"
+    stale = timezone.now() - timedelta(minutes=10)
+    cache.set(HEARTBEAT_KEY, stale.isoformat())
+    response = client.get("/healthz")
+    assert response.status_code == 200, "a late worker doesn't take the web server out"
+    assert response.json()["worker"] == "late: last heartbeat 10 minutes ago"

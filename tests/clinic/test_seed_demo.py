@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from clinic.models import Appointment, Patient
+from clinic.records.models import Appointment, Patient
 
 pytestmark = pytest.mark.django_db
 

@@ -95,7 +95,7 @@ def test_a_malformed_field_encryption_key_stops_the_start():
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from intake.fields import _fernet; _fernet()",
+            "import django; django.setup(); from intake.responses.fields import _fernet; _fernet()",
         ],
         cwd=ROOT,
         env={

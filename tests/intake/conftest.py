@@ -3,7 +3,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from intake.services import definition_for, link_issue, questionnaire_default
+from intake.links.services import link_issue
+from intake.questionnaires.services import definition_for, questionnaire_default
 
 
 @pytest.fixture

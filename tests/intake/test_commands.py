@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from intake.fhir import validate_questionnaire
-from intake.models import Questionnaire, Response
+from intake.questionnaires.fhir import validate_questionnaire
+from intake.questionnaires.models import Questionnaire
+from intake.responses.models import Response
 from tests.portal_support import questionnaire_response
 from tests.vignette_answers import VIGNETTES
 

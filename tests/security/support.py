@@ -1,12 +1,7 @@
 """Helpers for the security tests: a submitted questionnaire without going through a browser."""
 
-from intake.services import (
-    definition_for,
-    questionnaire_default,
-    response_open,
-    response_save_page,
-    response_submit,
-)
+from intake.questionnaires.services import definition_for, questionnaire_default
+from intake.responses.services import response_open, response_save_page, response_submit
 from tests.portal_support import page_posts
 from tests.vignette_answers import VIGNETTES
 

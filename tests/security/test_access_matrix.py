@@ -17,10 +17,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from clinic.models import Case, Notification, StaffProfile, WebhookEndpoint
-from clinic.roles import Role
-from intake.models import IssuedHandout, LinkAttempt
-from intake.services import link_issue
+from clinic.notifications.models import Notification, WebhookEndpoint
+from clinic.review.models import Case
+from clinic.staff.models import StaffProfile
+from clinic.staff.roles import Role
+from intake.links.models import LinkAttempt
+from intake.links.services import link_issue
+from intake.responses.models import IssuedHandout
 from tests.conftest import SignedInClient, otp_device
 from tests.factories import AppointmentFactory, PatientFactory, UserFactory
 from tests.security import access_matrix

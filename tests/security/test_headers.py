@@ -7,8 +7,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 
-from clinic.models import Case
-from intake.services import link_issue
+from clinic.review.models import Case
+from intake.links.services import link_issue
 from tests.factories import AppointmentFactory, PatientFactory
 from tests.security.support import submit_vignette
 

@@ -16,18 +16,16 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clinic.models import Case, CaseEvent, Patient
-from intake.models import Response
-from intake.questionnaire import Definition
-from intake.services import (
-    DEFAULT_QUESTIONNAIRE,
-    definition_for,
-    link_issue,
-    questionnaire_default,
-    response_open,
-)
+from clinic.records.models import Patient
+from clinic.review.models import Case, CaseEvent
+from intake.links.services import link_issue
+from intake.questionnaires.definition import GENERAL_PREVISIT as DEFAULT_QUESTIONNAIRE
+from intake.questionnaires.definition import Definition
+from intake.questionnaires.services import definition_for, questionnaire_default
+from intake.responses.models import Response
+from intake.responses.services import response_open
 from tests.conftest import SignedInClient
-from tests.factories import AppointmentFactory, PatientFactory
+from tests.factories import AppointmentFactory, PatientFactory, reason
 from tests.security.support import submit_vignette
 
 pytestmark = pytest.mark.django_db
@@ -178,13 +176,13 @@ def test_stored_text_is_escaped_wherever_it_is_shown(client, clinician, admin_us
 
 @pytest.fixture
 def open_case(clinician, patient):
-    from clinic.services import case_flag
+    from clinic.review.services import case_flag
 
     appointment = AppointmentFactory(patient=patient)
     return case_flag(
         appointment=appointment,
         level="urgent",
-        reasons=[{"rule_id": "x", "level": "urgent", "text": "Reason", "evidence": {}}],
+        reasons=[reason(rule_id="x", level="urgent", text="Reason", evidence={})],
     )
 
 

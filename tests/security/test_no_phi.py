@@ -16,11 +16,15 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from clinic.models import Case, Notification, NotificationChannel, StaffProfile
-from clinic.notifications import appointment_reminders_send, notification_deliver
-from clinic.services import cases_escalate
-from intake.models import Response
-from intake.services import definition_for, link_issue, questionnaire_default
+from clinic.notifications.delivery import notification_deliver
+from clinic.notifications.models import Notification, NotificationChannel
+from clinic.review.models import Case
+from clinic.review.services import cases_escalate
+from clinic.staff.models import StaffProfile
+from intake.links.reminders import appointment_reminders_send
+from intake.links.services import link_issue
+from intake.questionnaires.services import definition_for, questionnaire_default
+from intake.responses.models import Response
 from tests.factories import AppointmentFactory, PatientFactory, UserFactory
 from tests.portal_support import page_posts
 from tests.vignette_answers import VIGNETTES

@@ -11,8 +11,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 
-from intake.models import Response
-from intake.services import definition_for, link_issue, questionnaire_default, response_open
+from intake.links.services import link_issue
+from intake.questionnaires.services import definition_for, questionnaire_default
+from intake.responses.models import Response
+from intake.responses.services import response_open
 from tests.factories import AppointmentFactory, PatientFactory
 from tests.portal_support import page_posts
 from tests.security.support import submit_vignette

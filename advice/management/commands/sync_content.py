@@ -27,6 +27,9 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No user named {approve_as!r}.")
             drafts = list(ContentVersion.objects.filter(status=ContentStatus.DRAFT))
-            for version in drafts:
-                content_approve(version=version, by=user)
+            try:
+                for version in drafts:
+                    content_approve(version=version, by=user)
+            except ContentError as exc:
+                raise CommandError(str(exc)) from None
             self.stdout.write(f"Approved {len(drafts)} draft(s) as {approve_as}.")

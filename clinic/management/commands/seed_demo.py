@@ -18,23 +18,19 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from advice.models import ContentStatus, ContentVersion
 from advice.services import content_approve, content_sync
-from clinic.models import Appointment, Patient, StaffProfile
-from clinic.roles import Role
-from clinic.security import needs_second_factor
-from intake.models import PrevisitLink, Response
-from intake.services import (
-    definition_for,
-    demo_token,
-    link_issue,
-    link_path,
-    questionnaire_default,
-    response_submit,
-    token_hash,
-)
+from clinic.records.models import Appointment, Patient
+from clinic.staff.models import StaffProfile
+from clinic.staff.roles import Role
+from clinic.staff.second_factor import needs_second_factor
+from intake.links.models import PrevisitLink
+from intake.links.services import demo_token, link_issue, link_path, token_hash
+from intake.questionnaires.services import definition_for, questionnaire_default
+from intake.responses.models import Response
+from intake.responses.services import response_submit
 
 # Finished questionnaires for a few demo patients (by their number), so the dashboard has
 # routine, urgent and emergency cases on first run. Answers as the portal stores them.
-DEMO_RESPONSES = Path(__file__).resolve().parents[2] / "demo_responses.json"
+DEMO_RESPONSES = Path(__file__).resolve().parent / "demo_responses.json"
 
 # Demo logins. Printed on purpose: this command refuses to run in production.
 DEMO_USERS = [

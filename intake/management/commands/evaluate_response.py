@@ -5,9 +5,10 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from intake.fhir import FhirError, response_to_answers
-from intake.models import Questionnaire
-from intake.services import definition_for, evaluate_answers
+from intake.questionnaires.fhir import FhirError, response_to_answers
+from intake.questionnaires.models import Questionnaire
+from intake.questionnaires.services import definition_for
+from intake.responses.evaluation import evaluate_answers
 
 
 class Command(BaseCommand):
@@ -51,12 +52,12 @@ class Command(BaseCommand):
             answers = response_to_answers(resource, definition)
         except FhirError as exc:
             self.fail(f"Invalid QuestionnaireResponse: {exc}")
-        result = evaluate_answers(definition=definition, answers=answers, age=age)
-        handout = result["handout_object"]
+        evaluation = evaluate_answers(definition=definition, answers=answers, age=age)
+        handout = evaluation.handout
         output = {
-            "triage": result["triage"],
-            "reasons": result["reasons"],
-            "scores": result["scores"],
+            "triage": evaluation.triage.level.value,
+            "reasons": [reason.to_dict() for reason in evaluation.triage.reasons],
+            "scores": evaluation.scores,
             "handout": None
             if handout is None
             else {

@@ -2,9 +2,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from intake.fhir import FhirError, validate_questionnaire
-from intake.models import Questionnaire
-from intake.services import DEFAULT_NAME, questionnaire_default
+from intake.questionnaires.fhir import FhirError, validate_questionnaire
+from intake.questionnaires.models import Questionnaire
+from intake.questionnaires.services import DEFAULT_NAME, questionnaire_default
 
 
 class Command(BaseCommand):

@@ -2,9 +2,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from intake.fhir import FhirError
-from intake.questionnaire import DefinitionError
-from intake.services import questionnaire_import
+from intake.questionnaires.fhir import FhirError
+from intake.questionnaires.items import DefinitionError
+from intake.questionnaires.services import questionnaire_import
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from clinic.models import Appointment
-from intake.services import link_issue, link_path
+from clinic.records.models import Appointment
+from intake.links.services import link_issue, link_path
 
 
 class Command(BaseCommand):

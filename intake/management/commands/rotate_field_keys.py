@@ -6,7 +6,7 @@ the old key (docs/security.md). Safe to run again; rows are rewritten one at a t
 
 from django.core.management.base import BaseCommand
 
-from intake.models import Response
+from intake.responses.models import Response
 
 
 class Command(BaseCommand):

@@ -1,0 +1,50 @@
+"""Patients and appointments in the admin, where front desk and clinic admins keep them."""
+
+from django.contrib import admin
+
+from clinic.audit.admin import AuditedAdminMixin
+from clinic.records.models import Appointment, Patient
+from intake.links.admin import appointment_link_message
+from intake.links.services import link_issue
+
+
+@admin.register(Patient)
+class PatientAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "last_name",
+        "first_name",
+        "date_of_birth",
+        "email",
+        "phone",
+        "preferred_language",
+    )
+    search_fields = ("last_name", "first_name", "email", "phone")
+    list_filter = ("preferred_language",)
+    list_select_related = ()
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("starts_at", "patient", "clinician", "reason", "status")
+    search_fields = ("patient__last_name", "patient__first_name", "reason")
+    list_filter = ("status", "clinician", "starts_at")
+    list_select_related = ("patient", "clinician")
+    autocomplete_fields = ("patient",)
+    show_full_result_count = False
+    date_hierarchy = "starts_at"
+    actions = ("issue_links",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # Every appointment gets its pre-visit link; the token is shown this once.
+            _, token = link_issue(appointment=obj, by=request.user)
+            self.message_user(request, appointment_link_message(request, obj, token))
+
+    @admin.action(description="Issue a new pre-visit link (the old one stops working)")
+    def issue_links(self, request, queryset):
+        for appointment in queryset.select_related("patient"):
+            _, token = link_issue(appointment=appointment, by=request.user)
+            self.message_user(request, appointment_link_message(request, appointment, token))

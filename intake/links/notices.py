@@ -1,0 +1,54 @@
+"""A link that locked itself after wrong dates of birth: the clinic admins are told.
+
+Says which link, never whose. Its form is registered with the outbox in IntakeConfig.ready().
+"""
+
+from django.conf import settings
+from django.urls import reverse
+
+from clinic.http import absolute_url
+from clinic.notifications import outbox
+from clinic.notifications.email import render_email
+from clinic.notifications.kinds import KindHandlers, Message
+from clinic.notifications.models import Notification, NotificationKind
+from clinic.staff.selectors import clinic_admins
+
+
+def notify_link_locked(*, link) -> list[int]:
+    """Tell the clinic admins (in the app and by email) that a patient link locked itself.
+
+    Called by `link_verify` inside its transaction when the wrong dates of birth reach the
+    limit: someone may be guessing.
+    """
+    return outbox.staff_alert(
+        kind=NotificationKind.LINK_LOCKED,
+        key=f"link-locked:{link.pk}:{link.locked_until.isoformat()}",
+        users=clinic_admins(),
+        previsit_link=link,
+    )
+
+
+def _admin_path(notification: Notification) -> str:
+    return reverse("admin:intake_previsitlink_change", args=[notification.previsit_link_id])
+
+
+def _headline(notification: Notification) -> str:
+    return f"Pre-visit link {notification.previsit_link_id} locked: wrong dates of birth"
+
+
+def _email(notification: Notification) -> Message:
+    context = {
+        "link_ref": notification.previsit_link_id,
+        "lock_minutes": settings.PREVISIT_LOCK_MINUTES,
+        "url": absolute_url(_admin_path(notification)),
+    }
+    return render_email("intake/email/link-locked", context)
+
+
+def _link(notification: Notification, user) -> str | None:
+    return _admin_path(notification) if user.has_perm("intake.view_previsitlink") else None
+
+
+KINDS = {
+    NotificationKind.LINK_LOCKED: KindHandlers(headline=_headline, email=_email, link=_link),
+}

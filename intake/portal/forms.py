@@ -1,0 +1,165 @@
+"""Portal forms, built from the questionnaire definition.
+
+The fields here only render (widgets, labels, choices). Validation is the definition's own
+`clean_page`, the same code that checks a FHIR QuestionnaireResponse on the command line, so
+the browser and the command line can't disagree about what a valid answer is.
+"""
+
+import json
+from datetime import date
+
+from django import forms
+
+from intake.questionnaires.definition import Definition
+
+FIELD_WIDGETS = {
+    "string": lambda item: forms.TextInput(attrs={"maxlength": item.max_length or 200}),
+    "text": lambda item: forms.Textarea(attrs={"rows": 3, "maxlength": item.max_length or 2000}),
+    "date": lambda item: forms.DateInput(attrs={"type": "date", "max": date.today().isoformat()}),
+}
+
+
+class _RawMixin:
+    """Hand the posted value through untouched: `PageForm.clean` validates it."""
+
+    def clean(self, value):
+        return value
+
+
+class RawChoiceField(_RawMixin, forms.ChoiceField):
+    pass
+
+
+class RawMultipleChoiceField(_RawMixin, forms.MultipleChoiceField):
+    pass
+
+
+class RawCharField(_RawMixin, forms.CharField):
+    pass
+
+
+def _field_for(item) -> forms.Field:
+    label = item.text
+    if item.type == "boolean":
+        return RawChoiceField(
+            label=label, choices=[("true", "Yes"), ("false", "No")], widget=forms.RadioSelect
+        )
+    if item.type in ("choice", "open-choice"):
+        choices = [(option.code, option.display) for option in item.options]
+        if item.repeats:
+            return RawMultipleChoiceField(
+                label=label,
+                choices=choices,
+                widget=forms.CheckboxSelectMultiple,
+                help_text="Choose all that apply.",
+            )
+        return RawChoiceField(label=label, choices=choices, widget=forms.RadioSelect)
+    if item.type in ("integer", "decimal"):
+        attrs = {"inputmode": "numeric" if item.type == "integer" else "decimal"}
+        if item.min_value is not None:
+            attrs["min"] = item.min_value
+        if item.max_value is not None:
+            attrs["max"] = item.max_value
+        if item.type == "decimal":
+            attrs["step"] = "0.1"
+        return RawCharField(label=label, widget=forms.NumberInput(attrs=attrs))
+    widget = FIELD_WIDGETS.get(item.type, FIELD_WIDGETS["string"])(item)
+    return RawCharField(label=label, widget=widget)
+
+
+def _initial(item, value):
+    if value is None:
+        return None
+    if item.type == "boolean":
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return str(value)
+
+
+def enable_when_json(item) -> str:
+    """The item's enableWhen for the page script, which mirrors the server's evaluation."""
+    return json.dumps(
+        {
+            "behavior": item.enable_behavior or "all",
+            "conditions": [
+                {"question": c.question, "operator": c.operator, "answer": c.answer}
+                for c in item.enable_when
+            ],
+        }
+    )
+
+
+class PageForm(forms.Form):
+    def __init__(self, *args, definition: Definition, page_id: str, answers: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.definition = definition
+        self.page_id = page_id
+        self.answers = answers
+        self.page = definition.items_by_id[page_id]
+        self.cleaned_answers: dict = {}
+        for item in definition.page_questions(page_id):
+            field = _field_for(item)
+            field.required = False
+            field.initial = _initial(item, answers.get(item.link_id))
+            self.fields[item.link_id] = field
+
+    def raw_data(self) -> dict[str, list[str]]:
+        return {
+            key: [value for value in self.data.getlist(key)]
+            for key in self.data
+            if key != "csrfmiddlewaretoken" and key != "action"
+        }
+
+    def clean(self):
+        cleaned, errors = self.definition.clean_page(self.page_id, self.raw_data(), self.answers)
+        for link_id, message in errors.items():
+            if link_id in self.fields:
+                self.add_error(link_id, message)
+            else:
+                self.add_error(None, message)
+        self.cleaned_answers = cleaned
+        return self.cleaned_data
+
+    def rows(self):
+        """The page as the template walks it: fields, notes and groups with their conditions."""
+        return [self._row(child) for child in self.page.children]
+
+    def _row(self, item):
+        row = {
+            "item": item,
+            "enabled": self.definition.enabled(item.link_id, self.answers_for_display()),
+            "enable_when": enable_when_json(item) if item.enable_when else "",
+        }
+        if item.type == "group":
+            row["children"] = [self._row(child) for child in item.children]
+        elif item.type == "display":
+            row["display"] = item.text
+        elif item.link_id in self.fields:
+            row["field"] = self[item.link_id]
+        return row
+
+    def answers_for_display(self) -> dict:
+        """Stored answers, overlaid with this post's valid answers so conditions match it."""
+        if self.is_bound and self.cleaned_answers:
+            return {**self.answers, **self.cleaned_answers}
+        return self.answers
+
+
+class VerifyForm(forms.Form):
+    date_of_birth = forms.DateField(
+        label="Your date of birth",
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+        error_messages={
+            "required": "Please enter your date of birth.",
+            "invalid": "Please enter a real date, like 1984-03-14.",
+        },
+    )
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        if value > date.today():
+            raise forms.ValidationError("Your date of birth can't be in the future.")
+        if value.year < 1900:
+            raise forms.ValidationError("Please check the year of your date of birth.")
+        return value

@@ -1,0 +1,174 @@
+import pytest
+
+from clinic.review.models import Case
+from intake.responses.models import IssuedHandout, Response
+from tests.portal_support import page_posts
+from tests.vignette_answers import VIGNETTES
+
+pytestmark = pytest.mark.django_db
+
+V13 = VIGNETTES["V13"]["answers"]
+
+
+def _post_page(portal, page_id, data, action="next"):
+    return portal.post(f"/p/q/{page_id}/", {**data, "action": action})
+
+
+def _fill(portal, definition, answers, stop_after=None):
+    last = None
+    for index, (page_id, data) in enumerate(page_posts(definition, answers)):
+        last = _post_page(portal, page_id, data)
+        assert last.status_code == 302, (page_id, last.content[:3000])
+        if stop_after is not None and index + 1 >= stop_after:
+            break
+    return last
+
+
+def test_first_page_shows_progress_and_every_reason(portal):
+    page = portal.get("/p/q/page-reason/")
+    assert page.status_code == 200
+    assert b"Step 1 of" in page.content
+    assert b"Muscle spasms or cramps" in page.content
+    assert b"<label" in page.content
+
+
+def test_each_page_is_saved_and_the_link_resumes_on_the_first_unanswered_page(
+    portal, definition, link, patient
+):
+    _fill(portal, definition, V13, stop_after=2)
+    response = Response.objects.get()
+    assert response.answers["reason"] == ["muscle-spasms"]
+    assert response.status == "in_progress"
+    # Close the browser; open the link again.
+    portal.cookies.clear()
+    portal.get(f"/p/{link[1]}/")
+    portal.post("/p/verify/", {"date_of_birth": patient.date_of_birth.isoformat()})
+    resumed = portal.get("/p/start/")
+    assert resumed["Location"] == "/p/q/page-symptoms/"
+    back = portal.get("/p/q/page-reason/")
+    assert b'value="muscle-spasms"' in back.content and b"checked" in back.content
+    assert Response.objects.count() == 1
+
+
+def test_a_whole_visit_submits_once_and_shows_the_handout(portal, definition, approved_content):
+    _fill(portal, definition, V13)
+    review = portal.get("/p/review/")
+    assert b"Check your answers" in review.content
+    assert b"Muscle spasms or cramps" in review.content
+    first = portal.post("/p/review/")
+    again = portal.post("/p/review/")  # a double click
+    assert first["Location"] == again["Location"] == "/p/done/"
+    assert Response.objects.submitted().count() == 1
+    assert IssuedHandout.objects.count() == 1
+    done = portal.get("/p/done/")
+    assert b"Your answers were sent" in done.content
+    assert b"magnesium" in done.content
+    assert b"being prepared" in done.content or b"Download your guide" in done.content
+
+
+def test_a_submitted_response_is_read_only_for_the_patient(portal, definition, approved_content):
+    _fill(portal, definition, V13)
+    portal.post("/p/review/")
+    before = Response.objects.get().answers
+    response = _post_page(portal, "page-reason", {"reason": ["headache"]})
+    assert response["Location"] == "/p/done/"
+    assert Response.objects.get().answers == before
+
+
+def test_submit_with_unanswered_required_pages_names_them(portal):
+    _post_page(portal, "page-reason", {"reason": ["headache"]})
+    response = portal.post("/p/review/")
+    assert response.status_code == 400
+    assert b"still need an answer" in response.content
+    assert not Response.objects.submitted().exists()
+
+
+def test_emergency_answer_shows_the_emergency_screen_at_once_and_flags_the_case(portal):
+    _post_page(portal, "page-reason", {"reason": ["chest-pain"]})
+    response = _post_page(
+        portal,
+        "page-urgent",
+        {
+            "urgent-now": ["chest-pain"],
+            "chest-pain-with": ["heavy", "spreading", "sweating"],
+            "chest-pain-minutes": "over-15",
+        },
+    )
+    assert response["Location"] == "/p/emergency/"
+    screen = portal.get("/p/emergency/")
+    assert b"Please call" in screen.content and b"911" in screen.content
+    case = Case.objects.get()
+    assert case.level == "emergency"
+    # The patient may still finish afterwards.
+    assert portal.get("/p/start/")["Location"] == "/p/q/page-symptoms/"
+
+
+def test_self_harm_plan_shows_the_crisis_line(portal, definition):
+    answers = VIGNETTES["V06"]["answers"]
+    for page_id, data in page_posts(definition, answers):
+        response = _post_page(portal, page_id, data)
+        if response["Location"] == "/p/emergency/":
+            break
+    screen = portal.get("/p/emergency/")
+    assert b"crisis line" in screen.content and b"988" in screen.content
+
+
+# --- Bad input ---------------------------------------------------------------------------------
+
+
+def test_an_option_not_in_the_list_is_refused_and_nothing_is_stored(portal):
+    response = _post_page(portal, "page-reason", {"reason": ["muscle-spasms", "bananas"]})
+    assert response.status_code == 400
+    assert b"Please check" in response.content
+    assert Response.objects.get().answers == {}
+
+
+def test_an_unknown_question_is_refused(portal):
+    response = _post_page(portal, "page-reason", {"reason": ["headache"], "evil": "x"})
+    assert response.status_code == 400
+    assert Response.objects.get().answers == {}
+
+
+def test_a_number_out_of_range_names_the_question(portal):
+    _post_page(portal, "page-reason", {"reason": ["headache"]})
+    _post_page(portal, "page-urgent", {"urgent-now": ["none"]})
+    response = _post_page(
+        portal, "page-symptoms", {"since": "today", "severity": "11", "fever": "false"}
+    )
+    assert response.status_code == 400
+    assert b"0 to 10" in response.content
+    assert "severity" not in Response.objects.get().answers
+
+
+def test_an_answer_to_a_hidden_question_is_dropped(portal):
+    _post_page(portal, "page-reason", {"reason": ["headache"], "reason-other": "sneaky"})
+    assert "reason-other" not in Response.objects.get().answers
+
+
+def test_changing_an_earlier_answer_removes_answers_that_no_longer_apply(portal, definition):
+    _fill(portal, definition, V13, stop_after=4)
+    assert "spasm-with" in Response.objects.get().answers
+    _post_page(portal, "page-reason", {"reason": ["headache"]})
+    assert "spasm-with" not in Response.objects.get().answers
+
+
+def test_a_huge_post_is_a_400_not_a_500(portal):
+    response = _post_page(portal, "page-reason", {"reason-words": "x" * 400_000})
+    assert response.status_code == 400
+
+
+def test_too_long_text_is_refused_with_the_limit(portal):
+    response = _post_page(portal, "page-reason", {"reason": ["other"], "reason-other": "y" * 500})
+    assert response.status_code == 400
+    assert b"200" in response.content
+
+
+def test_an_unknown_page_is_404(portal):
+    assert portal.get("/p/q/page-nonsense/").status_code == 404
+
+
+def test_pages_need_the_identity_check(client, link):
+    client.get(f"/p/{link[1]}/")
+    response = client.get("/p/q/page-reason/")
+    assert response["Location"] == "/p/verify/"
+    assert client.post("/p/review/")["Location"] == "/p/verify/"

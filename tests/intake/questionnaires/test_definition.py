@@ -1,0 +1,91 @@
+"""The definition's answers and pages: pruning, merging a page, progress."""
+
+import copy
+
+import pytest
+
+from intake.questionnaires.definition import general_previsit
+from tests.intake.questionnaires.support import (
+    PHQ_REST,
+    mood,
+)
+
+
+@pytest.fixture(scope="module")
+def definition():
+    return general_previsit()
+
+
+# --------------------------------------------------------------------------- prune and pages
+
+
+def test_prune_drops_answers_an_earlier_change_hides(definition):
+    answers = {
+        "reason": ["muscle-spasms"],
+        "spasm-with": ["weakness"],
+        "fever": True,
+        "temperature": 39.1,
+        "fever-with": ["stiff-neck"],
+        **mood(phq=("2", "1")),
+        **{link_id: "1" for link_id in PHQ_REST},
+        "self-harm-plan": False,
+        "unknown-item": "x",
+        "phq2-total": 3,
+    }
+    changed = {**answers, "reason": ["headache"], "fever": False, "phq9-1": "0", "phq9-2": "0"}
+    pruned = definition.prune(changed)
+    assert "spasm-with" not in pruned
+    assert "temperature" not in pruned and "fever-with" not in pruned
+    assert not any(link_id in pruned for link_id in PHQ_REST)
+    assert "self-harm-plan" not in pruned  # hidden because phq9-9 went too
+    assert "unknown-item" not in pruned and "phq2-total" not in pruned
+    assert pruned["reason"] == ["headache"] and pruned["phq9-1"] == "0"
+    assert definition.prune(pruned) == pruned
+
+
+def test_prune_does_not_change_its_input(definition):
+    answers = {"reason": ["headache"], "spasm-where": ["legs"]}
+    before = copy.deepcopy(answers)
+    definition.prune(answers)
+    assert answers == before
+
+
+def test_with_page_replaces_a_page_and_prunes(definition):
+    answers = {"reason": ["headache"], "fever": True, "temperature": 39.0, "since": "today"}
+    merged = definition.with_page(answers, "page-symptoms", {"since": "1-3-days", "fever": False})
+    assert merged == {"reason": ["headache"], "since": "1-3-days", "fever": False}
+
+
+def test_visible_pages_skip_pages_with_nothing_to_ask(definition):
+    visible = [p.link_id for p in definition.visible_pages({"reason": ["other"]})]
+    assert "page-details" not in visible and "page-mood-more" not in visible
+    visible = [p.link_id for p in definition.visible_pages({"reason": ["sleep"]})]
+    assert "page-details" in visible
+
+
+def test_first_unanswered_page_and_progress(definition):
+    assert definition.first_unanswered_page({}).link_id == "page-reason"
+    answers = {"reason": ["other"], "urgent-now": ["none"]}
+    assert definition.first_unanswered_page(answers).link_id == "page-symptoms"
+    answers |= {"since": "today", "severity": 2, "fever": False}
+    answers |= {"phq9-1": "0", "phq9-2": "0", "gad7-1": "0", "gad7-2": "0"}
+    # Lifestyle is all optional: it is done once the patient has been through it.
+    assert definition.first_unanswered_page(answers).link_id == "page-lifestyle"
+    seen = [
+        "page-reason",
+        "page-urgent",
+        "page-symptoms",
+        "page-lifestyle",
+        "page-health",
+        "page-mood",
+    ]
+    assert definition.first_unanswered_page(answers, seen=seen) is None
+    assert definition.incomplete_pages(answers) == []
+    assert definition.incomplete_pages({"reason": ["other"]}) == [
+        "page-urgent",
+        "page-symptoms",
+        "page-mood",
+    ]
+    assert definition.page_progress("page-reason", answers) == (1, 6)
+    assert definition.page_progress("page-mood", answers) == (6, 6)
+    assert definition.page_progress("page-mood", answers).percent == 100
