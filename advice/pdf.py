@@ -6,6 +6,8 @@ PRINT_CSS = Path(__file__).resolve().parent / "print.css"
 
 
 def html_to_pdf(document: str) -> bytes:
+    # Imported on first use, not at the top: WeasyPrint (and the fonts it loads) costs a web
+    # process memory and start-up time, and only the PDF worker renders.
     from weasyprint import CSS, HTML
 
     def no_fetch(url, *args, **kwargs):

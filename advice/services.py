@@ -97,8 +97,8 @@ _library_cache: dict[tuple, Library] = {}
 def approved_library() -> tuple[Library | None, dict[str, int]]:
     """The library patients see: the approved version of each topic, and those versions.
 
-    None when no global safety content is approved yet (see intake.services for what the
-    portal does then).
+    None when no global safety content is approved yet (intake/responses/evaluation.py says
+    what the portal does then).
     """
     rows = list(
         ContentVersion.objects.approved().order_by("topic").values_list("id", "topic", "version")

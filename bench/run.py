@@ -593,11 +593,11 @@ def main(argv: list[str] | None = None) -> int:
         django.setup()
         import logging
 
-        import intake.tasks  # noqa: F401
-
         # Everything this process will import, imported now: the tree may change under a long
         # run (others at work in the same checkout), and a half-new module set would break.
-        import clinic.tasks  # noqa: F401
+        from clinic.celery import TASK_MODULES, app
+
+        app.autodiscover_tasks(TASK_MODULES, force=True)
 
         logging.getLogger("weasyprint").setLevel(logging.WARNING)
         logging.getLogger("fontTools").setLevel(logging.WARNING)

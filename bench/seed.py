@@ -27,6 +27,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 import psycopg
 from psycopg import sql
@@ -191,7 +192,7 @@ def _portal_answers(definition, vignette_answers: dict) -> tuple[dict, list[str]
 class _Evaluated:
     key: str
     age: int
-    level: str
+    level: StrEnum  # advice.levels.TriageLevel (imported once Django is set up)
     answers: str  # JSON, dumped once and copied to every row that uses this vignette
     pages_done: str
     scores: str
@@ -201,7 +202,7 @@ class _Evaluated:
 
 def _stored_json(model, field_name: str, value) -> str:
     """The column's JSON text for a value, as the field would store it (encrypted answers are
-    one token: intake/fields.py)."""
+    one token: intake/responses/fields.py)."""
     return json.dumps(model._meta.get_field(field_name).get_prep_value(value))
 
 
@@ -214,7 +215,7 @@ def _evaluate_vignettes(definition) -> dict[str, _Evaluated]:
     for key, vignette in sorted(VIGNETTES.items()):
         answers, done = _portal_answers(definition, vignette["answers"])
         result = evaluate_answers(definition=definition, answers=answers, age=vignette["age"])
-        handout = result["handout_object"]
+        handout = result.handout
         columns = None
         if handout is not None:
             columns = (
@@ -223,7 +224,7 @@ def _evaluate_vignettes(definition) -> dict[str, _Evaluated]:
                 handout.markdown,
                 handout.html,
                 json.dumps(handout.to_dict()["blocks"]),
-                json.dumps(result["content_versions"]),
+                json.dumps(result.content_versions),
                 json.dumps(list(handout.rules_fired)),
                 handout.reading_grade,
                 handout.word_count,
@@ -231,11 +232,11 @@ def _evaluate_vignettes(definition) -> dict[str, _Evaluated]:
         out[key] = _Evaluated(
             key=key,
             age=vignette["age"],
-            level=result["triage"],
+            level=result.triage.level,
             answers=_stored_json(Response, "answers", answers),
             pages_done=json.dumps(done),
-            scores=json.dumps(result["scores"]),
-            reasons=json.dumps(result["reasons"]),
+            scores=json.dumps(result.scores),
+            reasons=json.dumps([reason.to_dict() for reason in result.triage.reasons]),
             handout=columns,
         )
     return out
@@ -288,7 +289,6 @@ def seed(
 
     from advice.models import ContentStatus, ContentVersion
     from advice.services import content_approve, content_sync
-    from clinic.models import LEVEL_RANK, CaseLevel
     from clinic.records.models import Appointment, Patient
     from clinic.review.models import Case, CaseEvent
     from clinic.staff.roles import Role
@@ -327,11 +327,9 @@ def seed(
         user.groups.add(group)
         staff.append(user)
     # One clinician on duty, so every flag also writes its notification rows (the outbox).
-    from clinic import models as clinic_models
+    from clinic.staff.models import StaffProfile
 
-    profile = getattr(clinic_models, "StaffProfile", None)
-    if profile is not None:
-        profile.objects.create(user=staff[0], on_duty=True)
+    StaffProfile.objects.create(user=staff[0], on_duty=True)
     content_sync()
     for version in ContentVersion.objects.filter(status=ContentStatus.DRAFT):
         content_approve(version=version, by=staff[0])
@@ -340,8 +338,8 @@ def seed(
     evaluated = _evaluate_vignettes(definition)
     lap("staff, content, vignettes")
 
-    flagged_keys = [k for k, e in evaluated.items() if e.level in CaseLevel.values]
-    routine_keys = [k for k, e in evaluated.items() if e.level not in CaseLevel.values]
+    flagged_keys = [k for k, e in evaluated.items() if e.level.flagged]
+    routine_keys = [k for k, e in evaluated.items() if not e.level.flagged]
     every = round(1 / flagged_share)
 
     def vignette_for(n: int) -> _Evaluated:
@@ -479,7 +477,7 @@ def seed(
 
         cases = []  # (case id, n, level, status, starts)
         for n, starts, v, kind in plan:
-            if kind == "history" and v.level in CaseLevel.values:
+            if kind == "history" and v.level.flagged:
                 status = "resolved" if starts < now else ("new" if n % 3 else "acknowledged")
                 cases.append((len(cases) + 1, n, v, status, starts))
 
@@ -488,7 +486,7 @@ def seed(
                 flagged = submitted_at(starts, n)
                 acted = status != "new"
                 yield (
-                    case_id, n, v.level, LEVEL_RANK[CaseLevel(v.level)], v.reasons, status,
+                    case_id, n, v.level.value, v.level.rank, v.reasons, status,
                     flagged, staff[n % len(staff)].pk if acted else None,
                     flagged + timedelta(minutes=12) if acted else None,
                     flagged + timedelta(hours=3) if status == "resolved" else None,

@@ -11,7 +11,7 @@ masked) and per access we record. Every entry says:
   "system" (a Celery task, a management command);
 - what: the model and object, the action (create, update, delete, access) and, for accesses,
   `additional_data["what"]` (case page, answers, handout PDF, export, list...);
-- when: `timestamp`; from where: `remote_addr`, taken by `clinic.security.client_ip`;
+- when: `timestamp`; from where: `remote_addr`, taken by `clinic.http.client_ip`;
 - which patients: `additional_data["patients"]`, a string such as ",12,40," so the admin can
   filter by patient on PostgreSQL and SQLite alike.
 

@@ -49,7 +49,7 @@ def register(kinds: Mapping[str, KindHandlers]) -> None:
     for kind, handlers in kinds.items():
         known = _registry.get(kind)
         if known is not None and known != handlers:
-            raise ValueError(f"notification kind {kind!r} is already registered differently")
+            raise ValueError(f"notification kind '{kind}' is already registered differently")
         _registry[kind] = handlers
 
 
@@ -57,7 +57,7 @@ def kind_handlers(kind: str) -> KindHandlers:
     try:
         return _registry[kind]
     except KeyError:
-        raise LookupError(f"no room registered notification kind {kind!r}") from None
+        raise LookupError(f"no room registered notification kind '{kind}'") from None
 
 
 def unregistered(kinds) -> list[str]:

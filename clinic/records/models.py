@@ -64,12 +64,6 @@ class AppointmentQuerySet(models.QuerySet):
     def active(self):
         return self.exclude(status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
 
-    def upcoming(self, *, now=None):
-        return self.active().filter(starts_at__gte=now or timezone.now()).order_by("starts_at")
-
-    def on_day(self, day: date):
-        return self.filter(starts_at__date=day)
-
 
 class Appointment(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
+from .devkey import development_field_key, development_secret_key
 from .envtools import env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -23,8 +25,6 @@ env = environ.Env()
 # without SECRET_KEY (see production.py).
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    from clinic.settings.devkey import development_secret_key
-
     SECRET_KEY = development_secret_key(VAR_DIR)
 DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
@@ -149,8 +149,6 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 # Second factor (TOTP, django-otp) for these roles, superusers and anyone who enrolled a device.
 STAFF_2FA_ROLES = env_list("STAFF_2FA_ROLES", ["clinician", "clinic_admin"])
 if not set(STAFF_2FA_ROLES) <= {"clinician", "front_desk", "clinic_admin"}:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         f"STAFF_2FA_ROLES={','.join(STAFF_2FA_ROLES)} names an unknown role; "
         "use clinician, front_desk, clinic_admin"
@@ -278,8 +276,6 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Development uses a per-checkout key in var/; production refuses to start without the variable.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
 if not FIELD_ENCRYPTION_KEYS:
-    from clinic.settings.devkey import development_field_key
-
     FIELD_ENCRYPTION_KEYS = [development_field_key(VAR_DIR)]
 
 # --- Retention ----------------------------------------------------------------------------------
@@ -333,8 +329,6 @@ else:
         "socket_connect_timeout": 5,
     }
     if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= NOTIFICATION_RETRY_MAX_SECONDS:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured(
             "NOTIFICATION_RETRY_MAX_SECONDS must be shorter than the Redis visibility timeout "
             f"({CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout']} s)"
@@ -348,8 +342,6 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 if NOTIFICATION_SENDING_TIMEOUT_SECONDS <= CELERY_TASK_TIME_LIMIT:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         "NOTIFICATION_SENDING_TIMEOUT_SECONDS must be longer than the task time limit "
         f"({CELERY_TASK_TIME_LIMIT} s), or a slow delivery could be sent twice"

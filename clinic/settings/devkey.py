@@ -3,6 +3,8 @@
 import secrets
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 
 def development_secret_key(var_dir: Path) -> str:
     path = var_dir / "dev-secret-key"
@@ -18,8 +20,6 @@ def development_secret_key(var_dir: Path) -> str:
 
 def development_field_key(var_dir: Path) -> str:
     """A per-checkout Fernet key for encrypting answers in development, kept beside the above."""
-    from cryptography.fernet import Fernet
-
     path = var_dir / "dev-field-key"
     try:
         return path.read_text().strip()

@@ -73,7 +73,7 @@ class SessionLimitsMiddleware:
     - Idle, staff: STAFF_IDLE_MINUTES without a request the person made. htmx polling (the
       queue, the bell) is automatic, so a GET made by htmx doesn't count as activity: a
       dashboard left open on an unattended desk signs itself out.
-    - Idle, patients: PATIENT_IDLE_MINUTES, enforced by the portal (intake/portal/access.py) itself.
+    - Idle, patients: PATIENT_IDLE_MINUTES, enforced by the portal itself (intake/portal/views.py).
     - Second factor: a staff account that must use one reaches nothing but the sign-in, the
       code and the enrolment pages until it has.
     """

@@ -90,14 +90,6 @@ def links_revoke(*, appointments) -> int:
     return revoked
 
 
-def link_find(*, token_digest: str) -> PrevisitLink | None:
-    return (
-        PrevisitLink.objects.select_related("appointment__patient")
-        .filter(token_hash=token_digest)
-        .first()
-    )
-
-
 class VerifyOutcome(TextChoices):
     OK = "ok", "Confirmed"
     # A wrong date, or a link that doesn't exist, expired or was revoked: told apart to no one.

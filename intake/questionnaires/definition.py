@@ -43,12 +43,9 @@ the ``QuestionnaireItemOperator`` code system):
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +77,6 @@ class Definition:
     pages: tuple[Item, ...]
     items_by_id: Mapping[str, Item]
     _parents: Mapping[str, str | None]
-    _source: Mapping[str, Any]
 
     def __repr__(self) -> str:
         return f"<Definition {self.canonical}>"
@@ -99,12 +95,7 @@ class Definition:
             pages=parsed.pages,
             items_by_id=parsed.items_by_id,
             _parents=parsed.parents,
-            _source=parsed.source,
         )
-
-    def to_fhir(self) -> dict[str, Any]:
-        """The questionnaire exactly as it was read (a copy), for export."""
-        return copy.deepcopy(dict(self._source))
 
     @property
     def canonical(self) -> str:
@@ -371,15 +362,3 @@ class Definition:
         position = order.index(page_link_id)
         before = sum(1 for link_id in visible if order.index(link_id) < position)
         return PageProgress(number=before + 1, total=max(len(visible), before + 1))
-
-
-def load(path: str | Path) -> Definition:
-    """Read a questionnaire JSON file."""
-    with open(path, encoding="utf-8") as f:
-        return Definition.from_fhir(json.load(f))
-
-
-@cache
-def general_previsit() -> Definition:
-    """The shipped general pre-visit questionnaire (read once per process)."""
-    return load(GENERAL_PREVISIT)

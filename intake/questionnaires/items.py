@@ -160,10 +160,6 @@ class PageProgress(NamedTuple):
     number: int  # 1-based position among the pages the patient sees
     total: int  # how many pages the patient sees
 
-    @property
-    def percent(self) -> int:
-        return round(100 * self.number / self.total) if self.total else 100
-
 
 def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -5,7 +5,6 @@ Each problem is a DefinitionError naming the item at fault; nothing is half-read
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -338,7 +337,6 @@ class Parsed:
     pages: tuple[Item, ...]
     items_by_id: Mapping[str, Item]
     parents: Mapping[str, str | None]
-    source: Mapping[str, Any]
 
 
 def parse_questionnaire(resource: Mapping[str, Any]) -> Parsed:
@@ -439,5 +437,4 @@ def parse_questionnaire(resource: Mapping[str, Any]) -> Parsed:
         pages=pages,
         items_by_id=MappingProxyType(items),
         parents=MappingProxyType(parents),
-        source=MappingProxyType(copy.deepcopy(dict(resource))),
     )

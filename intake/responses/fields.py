@@ -65,11 +65,6 @@ def decrypt_json(token: str, *, decoder=None):
     return json.loads(plain, cls=decoder)
 
 
-def rotate_token(token: str) -> str:
-    """The same value encrypted with the first key (MultiFernet.rotate)."""
-    return _fernet().rotate(token.encode()).decode()
-
-
 class EncryptedJSONField(models.JSONField):
     """A JSON document stored as one Fernet token. It can be read and written, not queried.
 

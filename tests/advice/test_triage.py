@@ -111,6 +111,26 @@ def test_crisis_line_is_filled_in_the_self_harm_action():
     assert "Please call 988 or 911 now." in reason.act
 
 
+def test_a_reason_asks_for_the_crisis_line_when_its_content_names_it():
+    (self_harm,) = run({"self-harm-plan": True}).reasons
+    assert self_harm.crisis_line is True
+    (weakness,) = run({**CALM, "spasm-with": ["weakness"]}).reasons
+    assert weakness.crisis_line is False
+
+
+def test_every_level_has_a_label_and_the_flagged_ones_are_the_clinicians_choices():
+    assert TriageLevel.choices() == [
+        ("emergency", "Emergency"),
+        ("urgent", "Urgent"),
+        ("routine", "Routine"),
+    ]
+    assert TriageLevel.choices(flagged_only=True) == [
+        ("emergency", "Emergency"),
+        ("urgent", "Urgent"),
+    ]
+    assert [level.rank for level in sorted(TriageLevel)] == [0, 1, 2]
+
+
 def test_a_triage_result_survives_a_json_round_trip():
     result = run({**CALM, "spasm-with": ["weakness"], "temperature": 40.1})
     data = json.loads(json.dumps(result.to_dict()))

@@ -9,13 +9,16 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
+from clinic.privacy.services import patient_anonymise
 from clinic.records.models import Appointment, Patient
 from clinic.review.models import Case, CaseEvent, CaseStatus
 from clinic.review.services import case_note, case_resolve
 from intake.links.models import PrevisitLink
 from intake.links.services import link_issue
+from intake.questionnaires.services import questionnaire_import
 from intake.responses.models import IssuedHandout, Response
 from tests.factories import AppointmentFactory, PatientFactory
+from tests.intake.questionnaires.support import choice, make
 from tests.security.support import submit_vignette
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +155,21 @@ def test_erasing_is_refused_while_a_flagged_case_is_open(client, admin_user, his
     )
     assert "A clinician must resolve it" in response.content.decode()
     assert Patient.objects.filter(pk=patient.pk).exists()
+
+
+def test_anonymising_removes_an_open_choice_answer_typed_in_the_patients_own_words():
+    resource = make(
+        {**choice("pet", ["cat", "dog"]), "type": "open-choice"},
+        {**choice("food", ["rice", "bread"]), "type": "open-choice"},
+        url="http://previsit.local/fhir/Questionnaire/open-choice-test",
+    )
+    questionnaire, _ = questionnaire_import(resource=resource, activate=False)
+    patient = PatientFactory()
+    response = Response.objects.create(
+        appointment=AppointmentFactory(patient=patient),
+        questionnaire=questionnaire,
+        answers={"pet": "Margarethe's parrot", "food": "rice"},
+    )
+    patient_anonymise(patient=patient)
+    response.refresh_from_db()
+    assert response.answers == {"food": "rice"}

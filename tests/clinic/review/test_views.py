@@ -1,10 +1,7 @@
-import threading
-
 import pytest
-from django.db import connection
 
 from clinic.review.models import Case, CaseEvent
-from clinic.review.services import CaseConflict, case_acknowledge, case_flag
+from clinic.review.services import case_acknowledge, case_flag
 from tests.factories import AppointmentFactory, PatientFactory, reason
 
 pytestmark = pytest.mark.django_db
@@ -230,43 +227,6 @@ def test_front_desk_sees_intake_status_but_no_answers(client, front_desk, case):
     assert b"Flagged" in board.content and b"Not started" in board.content
     assert b"Open case" not in board.content
     assert b"Fainted" not in board.content
-
-
-def test_levels_only_rise(appointment):
-    case = case_flag(appointment=appointment, level="emergency", reasons=REASON)
-    case_flag(appointment=appointment, level="urgent", reasons=REASON)
-    case.refresh_from_db()
-    assert case.level == "emergency"
-
-
-@pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True)
-def test_two_clinicians_acting_at_once_cannot_both_win(clinician, other_clinician):
-    case = _flag("urgent")
-    results = []
-    barrier = threading.Barrier(2)
-
-    def act(who):
-        barrier.wait()
-        try:
-            case_acknowledge(case_id=case.pk, expected_version=case.version, clinician=who)
-            results.append(("ok", who.pk))
-        except CaseConflict:
-            results.append(("conflict", who.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=act, args=(u,)) for u in (clinician, other_clinician)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(r[0] for r in results) == ["conflict", "ok"]
-    winner = next(pk for outcome, pk in results if outcome == "ok")
-    case.refresh_from_db()
-    assert case.assigned_to_id == winner
-    assert case.version == 2
-    assert CaseEvent.objects.filter(case=case, action="acknowledged").count() == 1
 
 
 @pytest.mark.parametrize("cases", [10, 500])

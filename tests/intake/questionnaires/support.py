@@ -1,7 +1,10 @@
 """Small questionnaires for the engine's tests, built around the items under test."""
 
+import json
 from datetime import date
+from functools import cache
 
+from intake.questionnaires.definition import GENERAL_PREVISIT, Definition
 from intake.questionnaires.items import ANSWER_SYSTEM
 
 # The clinic's "today" in these tests: dates are checked against it.
@@ -44,3 +47,9 @@ def mood(phq=("0", "0"), gad=("0", "0"), **more):
 
 PHQ_REST = [f"phq9-{n}" for n in range(3, 10)]
 GAD_REST = [f"gad7-{n}" for n in range(3, 8)]
+
+
+@cache
+def general_previsit() -> Definition:
+    """The shipped general pre-visit questionnaire, parsed once for the whole test run."""
+    return Definition.from_fhir(json.loads(GENERAL_PREVISIT.read_text(encoding="utf-8")))

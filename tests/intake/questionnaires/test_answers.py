@@ -2,19 +2,13 @@
 
 import pytest
 
-from intake.questionnaires.definition import Definition, general_previsit
+from intake.questionnaires.definition import Definition
 from tests.intake.questionnaires.support import (
     TODAY,
     choice,
     make,
     question,
 )
-
-
-@pytest.fixture(scope="module")
-def definition():
-    return general_previsit()
-
 
 # --------------------------------------------------------------------------- clean_page
 

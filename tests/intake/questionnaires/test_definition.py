@@ -2,19 +2,14 @@
 
 import copy
 
-import pytest
-
-from intake.questionnaires.definition import general_previsit
+from intake.questionnaires.definition import Definition
 from tests.intake.questionnaires.support import (
     PHQ_REST,
+    choice,
+    make,
     mood,
+    question,
 )
-
-
-@pytest.fixture(scope="module")
-def definition():
-    return general_previsit()
-
 
 # --------------------------------------------------------------------------- prune and pages
 
@@ -88,4 +83,24 @@ def test_first_unanswered_page_and_progress(definition):
     ]
     assert definition.page_progress("page-reason", answers) == (1, 6)
     assert definition.page_progress("page-mood", answers) == (6, 6)
-    assert definition.page_progress("page-mood", answers).percent == 100
+
+
+def test_the_patients_own_words_are_free_text_and_typed_open_choice_answers():
+    definition = Definition.from_fhir(
+        make(
+            question("words", "text"),
+            question("name", "string"),
+            {**choice("pet", ["cat", "dog"]), "type": "open-choice"},
+            {**choice("food", ["rice", "bread"]), "type": "open-choice"},
+            choice("colour", ["red", "blue"]),
+        )
+    )
+    answers = {
+        "words": "It hurts when I walk",
+        "name": "Mo",
+        "pet": "my neighbour's parrot",
+        "food": "rice",
+        "colour": "red",
+        "stale-item": "kept from an old version",
+    }
+    assert definition.own_words(answers) == {"words", "name", "pet", "stale-item"}

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from intake.questionnaires.definition import GENERAL_PREVISIT, general_previsit
+from intake.questionnaires.definition import GENERAL_PREVISIT
 from intake.questionnaires.fhir import (
     FhirError,
     answers_to_response,
@@ -18,11 +18,6 @@ from intake.questionnaires.items import ANSWER_SYSTEM
 
 TODAY = date(2025, 6, 15)
 AUTHORED = datetime(2025, 6, 14, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def definition():
-    return general_previsit()
 
 
 def shipped() -> dict:

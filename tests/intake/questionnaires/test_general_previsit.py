@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.questionnaires.definition import GENERAL_PREVISIT, general_previsit
+from intake.questionnaires.definition import GENERAL_PREVISIT
 from intake.questionnaires.items import ANSWER_SYSTEM, EXT_SUM_OF
 from tests.intake.questionnaires.support import (
     GAD_REST,
@@ -19,11 +19,6 @@ from tests.intake.questionnaires.support import (
 
 ROOT = Path(__file__).resolve().parents[3]
 ANSWERS_DOC = ROOT / "docs" / "answers.md"
-
-
-@pytest.fixture(scope="module")
-def definition():
-    return general_previsit()
 
 
 def _shipped() -> dict:

@@ -2,7 +2,6 @@
 
 import pytest
 
-from intake.questionnaires.definition import general_previsit
 from intake.questionnaires.scoring import (
     GAD2_FOLLOW_UP_AT,
     PHQ2_FOLLOW_UP_AT,
@@ -10,6 +9,7 @@ from intake.questionnaires.scoring import (
     phq9_band,
     score_all,
 )
+from tests.intake.questionnaires.support import general_previsit
 
 
 @pytest.mark.parametrize(
