@@ -25,7 +25,7 @@ def private_broker():
 
 
 def test_the_bell_counts_up_without_a_reload_when_a_case_is_flagged(
-    live_server, desktop_page, settings, private_broker
+    live_server, desktop_page, settings, private_broker, shoot
 ):
     settings.NOTIFICATION_BELL_POLL_SECONDS = 1
     clinician = UserFactory(username="on-call", role=Role.CLINICIAN.value)
@@ -51,6 +51,7 @@ def test_the_bell_counts_up_without_a_reload_when_a_case_is_flagged(
     page.wait_for_url("**/dashboard/notifications/")
     entry = page.get_by_role("link", name=f"Emergency case {case.pk} flagged")
     expect(entry).to_be_visible()
+    shoot(page, "dashboard-notifications-desktop")
     page.get_by_role("button", name="Mark 1 as read").click()
     page.wait_for_url("**/dashboard/notifications/")
     expect(page.locator("#notification-bell a")).to_have_attribute("data-unread", "0")
