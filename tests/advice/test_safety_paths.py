@@ -1,0 +1,67 @@
+"""Unsafe paths found in the clinical review (issue: clinical coverage), on the real content.
+
+Each case failed before its fix: it came out one level too low, or a skipped answer hid it.
+"""
+
+import pytest
+
+from advice import Library, TriageLevel, triage
+from tests.advice.support import CONTEXT
+
+CALM = {"urgent-now": ["none"], "fever": False, "severity": 4, "since": "1-3-days"}
+
+
+def run(answers, age=None):
+    return triage({**CALM, **answers}, age=age, library=Library.from_directory(), context=CONTEXT)
+
+
+@pytest.mark.parametrize("side", ["one", None])
+def test_a_painful_swollen_leg_is_a_possible_clot_when_the_side_is_one_or_skipped(side):
+    answers = {"reason": ["leg-swelling"], "leg-swelling-with": ["painful"]}
+    if side is not None:
+        answers["leg-swelling-side"] = side
+    result = run(answers)
+    assert result.level is TriageLevel.URGENT
+    assert result.rules_fired == ("leg-clot",)
+
+
+def test_both_legs_swollen_is_not_read_as_a_one_leg_clot():
+    result = run(
+        {"reason": ["leg-swelling"], "leg-swelling-side": "both", "leg-swelling-with": ["painful"]}
+    )
+    assert "leg-clot" not in result.rules_fired
+
+
+def test_a_hot_swollen_joint_is_urgent_without_a_fever():
+    # V31: woman, 47, red, hot, swollen ankle since yesterday, no injury, no fever.
+    result = run(
+        {"reason": ["joint-pain"], "joint-where": ["ankle-foot"], "joint-with": ["hot-swollen"]}
+    )
+    assert result.level is TriageLevel.URGENT
+    assert result.rules_fired == ("joint-hot-swollen",)
+    assert "today" in result.reasons[0].act
+
+
+def test_a_hot_swollen_joint_with_fever_gets_one_instruction_not_two():
+    result = run(
+        {
+            "reason": ["joint-pain"],
+            "joint-with": ["hot-swollen"],
+            "fever": True,
+            "temperature": 38.3,
+            "fever-with": ["none"],
+        }
+    )
+    assert result.level is TriageLevel.URGENT
+    assert result.rules_fired == ("joint-hot-fever",)
+
+
+def test_a_joint_that_is_only_stiff_is_not_flagged():
+    assert run({"reason": ["joint-pain"], "joint-with": ["stairs"]}).rules_fired == ()
+
+
+def test_not_able_to_pass_urine_is_an_emergency():
+    result = run({"reason": ["urinary"], "urinary-with": ["cannot-pass"]}, age=70)
+    assert result.level is TriageLevel.EMERGENCY
+    assert result.rules_fired == ("u-cannot-pass",)
+    assert "Call 911" in result.reasons[0].act
