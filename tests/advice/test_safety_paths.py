@@ -65,3 +65,41 @@ def test_not_able_to_pass_urine_is_an_emergency():
     assert result.level is TriageLevel.EMERGENCY
     assert result.rules_fired == ("u-cannot-pass",)
     assert "Call 911" in result.reasons[0].act
+
+
+def test_a_headache_since_a_head_injury_is_an_emergency():
+    result = run({"reason": ["headache"], "headache-with": ["head-injury"]})
+    assert result.level is TriageLevel.EMERGENCY
+    assert result.rules_fired == ("headache-head-injury",)
+
+
+def test_a_headache_with_sight_changes_and_no_injury_stays_urgent():
+    result = run({"reason": ["headache"], "headache-with": ["vision"]})
+    assert result.level is TriageLevel.URGENT
+    assert result.rules_fired == ("headache-vision",)
+
+
+@pytest.mark.parametrize("symptom", ["chest-pain", "confusion"])
+def test_a_very_high_blood_pressure_with_chest_pain_or_confusion_on_the_checklist_is_an_emergency(
+    symptom,
+):
+    result = run(
+        {
+            "reason": ["blood-pressure"],
+            "urgent-now": [symptom],
+            "bp-systolic": 186,
+            "bp-diastolic": 104,
+            "bp-with": ["none"],
+        }
+    )
+    assert result.level is TriageLevel.EMERGENCY
+    assert "bp-crisis-symptoms" in result.rules_fired
+    assert "bp-crisis" not in result.rules_fired
+
+
+def test_a_very_high_blood_pressure_alone_stays_urgent():
+    result = run(
+        {"reason": ["blood-pressure"], "bp-systolic": 184, "bp-diastolic": 100, "bp-with": ["none"]}
+    )
+    assert result.level is TriageLevel.URGENT
+    assert result.rules_fired == ("bp-crisis",)
