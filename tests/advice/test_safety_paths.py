@@ -5,7 +5,7 @@ Each case failed before its fix: it came out one level too low, or a skipped ans
 
 import pytest
 
-from advice import Library, TriageLevel, triage
+from advice import Library, TriageLevel, evaluate, triage
 from tests.advice.support import CONTEXT
 
 CALM = {"urgent-now": ["none"], "fever": False, "severity": 4, "since": "1-3-days"}
@@ -103,3 +103,14 @@ def test_a_very_high_blood_pressure_alone_stays_urgent():
     )
     assert result.level is TriageLevel.URGENT
     assert result.rules_fired == ("bp-crisis",)
+
+
+def test_the_headache_handout_gives_one_instruction_for_a_headache_after_a_head_injury():
+    evaluation = evaluate(
+        {**CALM, "reason": ["headache"], "headache-with": ["head-injury"]},
+        library=Library.from_directory(),
+        context=CONTEXT,
+    )
+    text = evaluation.handout.plain_text
+    assert "today if you get a headache after a head injury" not in text
+    assert "Call 911 if you get a headache after a head injury." in text
