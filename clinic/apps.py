@@ -20,7 +20,7 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self):
-        # Imported here, not at the top: models can only be imported once the app registry is
+        # layer: imported here, not at the top: models can only be imported once the app registry is
         # ready, which is what ready() is for.
         from clinic.audit import trail
         from clinic.notifications import failures, kinds

@@ -10,7 +10,7 @@ class IntakeConfig(AppConfig):
     verbose_name = "Pre-visit intake"
 
     def ready(self):
-        # Imported here, not at the top: models can only be imported once the app registry is
+        # layer: imported here, not at the top: models can only be imported once the app registry is
         # ready, which is what ready() is for.
         from clinic.notifications import kinds
         from intake.links import notices, reminders

@@ -23,7 +23,7 @@ from intake.questionnaires.items import (
     parse_iso_date,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # layer: for type hints only; definition.py imports this module
     from intake.questionnaires.definition import Definition
 
 _INTEGER_RE = re.compile(r"[+-]?[0-9]+")

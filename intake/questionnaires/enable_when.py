@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from intake.questionnaires.items import EnableWhen, is_empty
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # layer: for type hints only; definition.py imports this module
     from intake.questionnaires.definition import Definition
 
 
