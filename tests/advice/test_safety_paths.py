@@ -114,3 +114,34 @@ def test_the_headache_handout_gives_one_instruction_for_a_headache_after_a_head_
     text = evaluation.handout.plain_text
     assert "today if you get a headache after a head injury" not in text
     assert "Call 911 if you get a headache after a head injury." in text
+
+
+def test_an_older_patient_with_lung_disease_and_a_fever_is_not_told_it_fits_a_cold():
+    answers = {
+        **CALM,
+        "reason": ["cough-cold"],
+        "cough-with": ["none"],
+        "fever": True,
+        "temperature": 38.9,
+        "fever-with": ["none"],
+        "conditions": ["lung"],
+    }
+    evaluation = evaluate(answers, age=80, library=Library.from_directory(), context=CONTEXT)
+    assert evaluation.triage.level is TriageLevel.URGENT
+    assert "fever-at-risk" in evaluation.triage.rules_fired
+    assert "fits a common cold" not in evaluation.handout.plain_text
+
+
+@pytest.mark.parametrize(
+    ("age", "conditions", "fires"),
+    [(80, ["none"], True), (66, ["heart"], True), (66, ["none"], False), (40, ["lung"], False)],
+)
+def test_a_fever_is_urgent_for_the_old_and_the_chronically_ill(age, conditions, fires):
+    answers = {
+        "reason": ["fever"],
+        "fever": True,
+        "temperature": 38.4,
+        "fever-with": ["none"],
+        "conditions": conditions,
+    }
+    assert ("fever-at-risk" in run(answers, age=age).rules_fired) is fires
