@@ -557,8 +557,8 @@ def _parse_red_flags(check: _Checker, document: Mapping[str, Any]) -> tuple[RedF
         if unknown:
             raise check.fail(f"unknown key {unknown[0]!r} in red_flags", flag_id)
         level = raw.get("level")
-        if level not in (TriageLevel.EMERGENCY, TriageLevel.URGENT):
-            raise check.fail(f"level must be emergency or urgent, got {level!r}", flag_id)
+        if level not in (TriageLevel.EMERGENCY, TriageLevel.URGENT, TriageLevel.SOON):
+            raise check.fail(f"level must be emergency, urgent or soon, got {level!r}", flag_id)
         if "when" not in raw:
             raise check.fail("missing when (a red flag fires on answers)", flag_id)
         when = check.condition(raw["when"], flag_id)

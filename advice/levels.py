@@ -1,7 +1,13 @@
 """Triage levels: the product's one scale of how soon someone must act.
 
 Every room uses this enum (the models store its value, the queue sorts on its rank), so
-"higher" means the same thing everywhere: ROUTINE < URGENT < EMERGENCY.
+"higher" means the same thing everywhere: ROUTINE < SOON < URGENT < EMERGENCY.
+
+- EMERGENCY: call the emergency number now.
+- URGENT: the clinic speaks to the patient today.
+- SOON: the clinic contacts the patient within 2 working days (findings that must not wait
+  for the visit but are not today's, such as the NICE NG12 suspected-cancer features).
+- ROUTINE: it can wait for the visit.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ __all__ = ["TriageLevel"]
 
 
 class TriageLevel(StrEnum):
-    """How soon someone must act, ordered by urgency: ROUTINE < URGENT < EMERGENCY.
+    """How soon someone must act, ordered by urgency: ROUTINE < SOON < URGENT < EMERGENCY.
 
     A `str` so it stores and serialises as its code; comparisons follow urgency,
     not the alphabet.
@@ -20,6 +26,7 @@ class TriageLevel(StrEnum):
 
     EMERGENCY = "emergency"
     URGENT = "urgent"
+    SOON = "soon"
     ROUTINE = "routine"
 
     @property
@@ -33,7 +40,7 @@ class TriageLevel(StrEnum):
 
     @property
     def flagged(self) -> bool:
-        """Emergency and urgent results go to a clinician for review."""
+        """Emergency, urgent and soon results go to a clinician for review."""
         return self is not TriageLevel.ROUTINE
 
     @classmethod
@@ -63,4 +70,9 @@ class TriageLevel(StrEnum):
         return self.rank >= other.rank
 
 
-_RANK = {TriageLevel.ROUTINE: 0, TriageLevel.URGENT: 1, TriageLevel.EMERGENCY: 2}
+_RANK = {
+    TriageLevel.ROUTINE: 0,
+    TriageLevel.SOON: 1,
+    TriageLevel.URGENT: 2,
+    TriageLevel.EMERGENCY: 3,
+}

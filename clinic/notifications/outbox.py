@@ -36,8 +36,8 @@ DELIVER_TASK = "clinic.notifications.tasks.notification_deliver"
 PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 
 
-def _staff_rows(*, kind: str, key: str, users, **about) -> list[Notification]:
-    """An in-app notification and an email for each user.
+def _staff_rows(*, kind: str, key: str, users, email: bool = True, **about) -> list[Notification]:
+    """An in-app notification and (unless `email` is false) an email for each user.
 
     The in-app row is delivered by the commit itself (the bell reads it), so it is created SENT:
     a stopped worker can't hide an alert from the dashboard.
@@ -56,6 +56,8 @@ def _staff_rows(*, kind: str, key: str, users, **about) -> list[Notification]:
                 **about,
             )
         )
+        if not email:
+            continue
         rows.append(
             Notification(
                 kind=kind,
@@ -101,15 +103,21 @@ def _save(rows: list[Notification]) -> list[int]:
 
 
 def staff_alert(
-    *, kind: NotificationKind, key: str, users, webhooks: bool = False, **about
+    *,
+    kind: NotificationKind,
+    key: str,
+    users,
+    webhooks: bool = False,
+    email: bool = True,
+    **about,
 ) -> list[int]:
-    """Tell staff, in the app and by email, and the active webhooks if asked. Returns the ids
-    queued for delivery.
+    """Tell staff in the app, and by email unless `email` is false, and the active webhooks if
+    asked. Returns the ids queued for delivery.
 
     Call inside the transaction that causes the alert. `key` names the event (the same event
     alerted twice is one alert); `about` holds the row's references (case, level, link...).
     """
-    rows = _staff_rows(kind=kind, key=key, users=users, **about)
+    rows = _staff_rows(kind=kind, key=key, users=users, email=email, **about)
     if webhooks:
         rows += _webhook_rows(kind=kind, key=key, **about)
     return _save(rows)

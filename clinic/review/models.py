@@ -30,10 +30,12 @@ class Disposition(models.TextChoices):
 
 def acknowledgement_target(level: str) -> timedelta:
     """How long a case of this level may wait for a clinician (EMERGENCY_ACK_TARGET_MINUTES,
-    URGENT_ACK_TARGET_MINUTES): the queue's colours, escalation and its email all read this."""
+    URGENT_ACK_TARGET_MINUTES, SOON_ACK_TARGET_HOURS): the queue's colours, escalation and its
+    message all read this."""
     targets = {
         TriageLevel.EMERGENCY: settings.EMERGENCY_ACK_TARGET,
         TriageLevel.URGENT: settings.URGENT_ACK_TARGET,
+        TriageLevel.SOON: settings.SOON_ACK_TARGET,
     }
     return targets[TriageLevel(level)]
 

@@ -18,17 +18,25 @@ from clinic.staff.roles import Role, has_role
 from clinic.staff.selectors import clinic_admins, clinicians_on_duty, escalation_contacts
 
 
+def pages_someone(level: str) -> bool:
+    """Emergency and urgent alerts go by email and webhook as well as in the app; a "soon" case
+    (contact within 2 working days) is shown in the app only, so it never pages anyone."""
+    return TriageLevel(level) is not TriageLevel.SOON
+
+
 def notify_case_flagged(*, case: Case, level: TriageLevel) -> list[int]:
-    """Tell the clinicians on duty (in the app and by email) and the webhooks about a flag.
+    """Tell the clinicians on duty (in the app, and by email and webhook unless the case is only
+    "soon") about a flag.
 
     Called by `case_flag` inside its transaction; the level is part of the key, so a case raised
-    from urgent to emergency is announced again and a repeated flag is not.
+    from soon to urgent, or urgent to emergency, is announced again and a repeated flag is not.
     """
     return outbox.staff_alert(
         kind=NotificationKind.CASE_FLAGGED,
         key=f"case-flagged:{case.pk}:{level}",
         users=clinicians_on_duty(),
-        webhooks=True,
+        webhooks=pages_someone(level),
+        email=pages_someone(level),
         case=case,
         level=level,
     )
@@ -50,7 +58,8 @@ def notify_case_escalated(*, case: Case) -> list:
         kind=NotificationKind.CASE_ESCALATED,
         key=f"case-escalated:{case.pk}",
         users=users,
-        webhooks=True,
+        webhooks=pages_someone(case.level),
+        email=pages_someone(case.level),
         case=case,
         level=case.level,
     )

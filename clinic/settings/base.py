@@ -202,6 +202,9 @@ PREVISIT_BENCH_FLOOR = env_bool("PREVISIT_BENCH_FLOOR", False)
 # Wait targets for flagged cases (dashboard colours, escalation).
 EMERGENCY_ACK_TARGET = timedelta(minutes=env_int("EMERGENCY_ACK_TARGET_MINUTES", 15, minimum=1))
 URGENT_ACK_TARGET = timedelta(minutes=env_int("URGENT_ACK_TARGET_MINUTES", 120, minimum=1))
+# A "soon" case: the clinic contacts the patient within 2 working days. Counted in hours on
+# the clock (weekends and holidays are not subtracted), so the default of 48 is the safe side.
+SOON_ACK_TARGET = timedelta(hours=env_int("SOON_ACK_TARGET_HOURS", 48, minimum=1))
 
 # --- Notifications (clinic/notifications/) ------------------------------------------------
 # Links in emails and webhooks point here: the address staff and patients reach the site at.

@@ -120,14 +120,14 @@ def test_duplicate_id(tmp_path):
 
 
 def test_bad_red_flag_level(tmp_path):
-    error = error_for(tmp_path, lambda doc: doc["red_flags"][0].update(level="soon"))
+    error = error_for(tmp_path, lambda doc: doc["red_flags"][0].update(level="later"))
     assert error.block == "spasm-weakness"
-    assert "level must be emergency or urgent, got 'soon'" in str(error)
+    assert "level must be emergency, urgent or soon, got 'later'" in str(error)
 
 
 def test_routine_is_not_a_red_flag_level(tmp_path):
     error = error_for(tmp_path, lambda doc: doc["red_flags"][0].update(level="routine"))
-    assert "level must be emergency or urgent" in str(error)
+    assert "level must be emergency, urgent or soon" in str(error)
 
 
 def test_unknown_placeholder(tmp_path):

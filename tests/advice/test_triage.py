@@ -11,11 +11,17 @@ def run(answers, **kwargs):
 
 
 def test_triage_levels_are_ordered_by_urgency_not_by_name():
-    assert TriageLevel.ROUTINE < TriageLevel.URGENT < TriageLevel.EMERGENCY
+    assert TriageLevel.ROUTINE < TriageLevel.SOON < TriageLevel.URGENT < TriageLevel.EMERGENCY
     assert max([TriageLevel.URGENT, TriageLevel.EMERGENCY, TriageLevel.ROUTINE]) is (
         TriageLevel.EMERGENCY
     )
-    assert sorted(TriageLevel) == [TriageLevel.ROUTINE, TriageLevel.URGENT, TriageLevel.EMERGENCY]
+    assert max([TriageLevel.SOON, TriageLevel.ROUTINE]) is TriageLevel.SOON
+    assert sorted(TriageLevel) == [
+        TriageLevel.ROUTINE,
+        TriageLevel.SOON,
+        TriageLevel.URGENT,
+        TriageLevel.EMERGENCY,
+    ]
 
 
 def test_triage_levels_are_stored_as_their_codes():
@@ -122,13 +128,15 @@ def test_every_level_has_a_label_and_the_flagged_ones_are_the_clinicians_choices
     assert TriageLevel.choices() == [
         ("emergency", "Emergency"),
         ("urgent", "Urgent"),
+        ("soon", "Soon"),
         ("routine", "Routine"),
     ]
     assert TriageLevel.choices(flagged_only=True) == [
         ("emergency", "Emergency"),
         ("urgent", "Urgent"),
+        ("soon", "Soon"),
     ]
-    assert [level.rank for level in sorted(TriageLevel)] == [0, 1, 2]
+    assert [level.rank for level in sorted(TriageLevel)] == [0, 1, 2, 3]
 
 
 def test_a_triage_result_survives_a_json_round_trip():

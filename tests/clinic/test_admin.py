@@ -5,6 +5,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from advice.levels import TriageLevel
 from clinic.records.models import Appointment
 from clinic.review.services import case_flag
 from intake.links.models import PrevisitLink
@@ -91,6 +92,9 @@ def _bulk(count):
         [Response(appointment=a, questionnaire=questionnaire) for a in appointments]
     )
     cases = Case.objects.bulk_create(
-        [Case(appointment=a, level="urgent", level_rank=1) for a in appointments]
+        [
+            Case(appointment=a, level="urgent", level_rank=TriageLevel.URGENT.rank)
+            for a in appointments
+        ]
     )
     CaseEvent.objects.bulk_create([CaseEvent(case=c, action="flagged") for c in cases])

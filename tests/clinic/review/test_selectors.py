@@ -54,7 +54,8 @@ def test_the_counts_cover_open_cases_per_level():
     _flag("urgent")
     _flag("emergency")
     _flag("emergency")
-    assert open_case_counts() == {"emergency": 2, "urgent": 1, "new": 3}
+    _flag("soon")
+    assert open_case_counts() == {"emergency": 2, "urgent": 1, "soon": 1, "new": 4}
 
 
 def test_the_cursor_walks_every_case_once_in_queue_order(clinician, monkeypatch):

@@ -1,5 +1,6 @@
 import pytest
 
+from advice.levels import TriageLevel
 from clinic.review.models import Case, CaseEvent
 from clinic.review.services import case_acknowledge, case_flag
 from tests.factories import AppointmentFactory, PatientFactory, reason
@@ -248,7 +249,12 @@ def test_queue_and_case_pages_run_a_fixed_number_of_queries(
     )
     Case.objects.bulk_create(
         [
-            Case(appointment=a, level="urgent", level_rank=1, reasons=[r.to_dict() for r in REASON])
+            Case(
+                appointment=a,
+                level="urgent",
+                level_rank=TriageLevel.URGENT.rank,
+                reasons=[r.to_dict() for r in REASON],
+            )
             for a in appointments
         ]
     )
