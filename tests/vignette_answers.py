@@ -82,6 +82,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(smoking="past"),
             "conditions": ["high-bp"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -101,6 +102,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(exercise="rarely", alcohol="none"),
             "conditions": ["high-bp", "diabetes"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -121,6 +123,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -141,6 +144,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -162,6 +166,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever-with": ["stiff-neck", "light-hurts"],
             **_lifestyle(),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -180,6 +185,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(stress="high", sleep_quality="poor", sleep_hours="under-6"),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(
                 (3, 3, 2, 3, 2, 3, 2, 1, 3),
                 (2, 2, 2, 1, 1, 2, 1),
@@ -205,6 +211,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -225,6 +232,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever-with": ["none"],
             **_lifestyle(),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -244,6 +252,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -262,6 +271,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(exercise="rarely"),
             "conditions": ["high-bp"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -280,6 +290,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(stress="high", sleep_quality="poor"),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(
                 (2, 2, 1, 1, 1, 1, 1, 1, 1),
                 (1, 1),
@@ -305,6 +316,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "weight-loss": True,
             **_lifestyle(smoking="now"),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -329,6 +341,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(fluids="plenty", sitting="over-8", exercise="rarely"),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -350,6 +363,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -369,6 +383,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -389,6 +404,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "weight-loss": False,
             **_lifestyle(caffeine="3-plus"),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -410,6 +426,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(exercise="new-or-more", sitting="under-4", stress="low"),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -431,6 +448,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
                 stress="high", sleep_quality="poor", sleep_hours="under-6", caffeine="3-plus"
             ),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood((0, 1, 2, 1, 0, 0, 1, 0, 0), (1, 2, 1, 1, 1, 1, 0)),
         },
     },
@@ -451,6 +469,7 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
@@ -471,7 +490,368 @@ VIGNETTES: dict[str, dict[str, Any]] = {
             "fever": False,
             **_lifestyle(),
             "conditions": ["none"],
+            "medicine-classes": ["none"],
             **mood(),
         },
     },
 }
+
+
+def _patient(*, conditions=("none",), medicines=("none",), **answers: Any) -> dict[str, Any]:
+    """A second-set answer sheet: the vignette's answers, an ordinary week, calm mood."""
+    sheet = {"urgent-now": ["none"], "fever": False}
+    sheet |= {key.replace("_", "-"): value for key, value in answers.items()}
+    lifestyle = {k: v for k, v in sheet.items() if k in _lifestyle()}
+    sheet |= {**_lifestyle(), **lifestyle}
+    sheet |= {"conditions": list(conditions), "medicine-classes": list(medicines), **mood()}
+    return sheet
+
+
+# The second set (V21-V44): presentations that questionnaire version 1 could not express.
+SECOND_SET: dict[str, dict[str, Any]] = {
+    # Woman, 30: 8 weeks pregnant, bleeding from the vagina with cramping belly pain.
+    "V21": {
+        "age": 30,
+        "level": "emergency",
+        "topics": None,
+        "answers": _patient(
+            reason=["belly-pain"],
+            urgent_now=["pregnancy-emergency"],
+            belly_where=["lower-middle"],
+            belly_with=["none"],
+            since="today",
+            how_often="comes-and-goes",
+            severity=6,
+            conditions=["pregnant"],
+            pregnancy_weeks=8,
+            pregnancy_with=["bleeding", "belly-pain"],
+        ),
+    },
+    # Man, 24: sudden severe pain and swelling of one testicle since this morning.
+    "V22": {
+        "age": 24,
+        "level": "emergency",
+        "topics": None,
+        "answers": _patient(
+            reason=["mens-health"],
+            urgent_now=["testicle-pain"],
+            men_what=["testicle"],
+            men_with=["sudden-pain"],
+            since="today",
+            how_often="all-the-time",
+            severity=9,
+        ),
+    },
+    # Woman, 67: a curtain coming down over the vision of one eye since an hour ago.
+    "V23": {
+        "age": 67,
+        "level": "emergency",
+        "topics": None,
+        "answers": _patient(
+            reason=["eye"],
+            urgent_now=["vision-loss"],
+            eye_with=["curtain"],
+            since="today",
+            how_often="all-the-time",
+            severity=3,
+        ),
+    },
+    # Woman, 55: on chemotherapy, temperature 38.1 C, feels unwell.
+    "V25": {
+        "age": 55,
+        "level": "emergency",
+        "topics": None,
+        "answers": _patient(
+            reason=["fever"],
+            since="today",
+            how_often="all-the-time",
+            severity=5,
+            fever=True,
+            temperature=38.1,
+            fever_with=["none"],
+            conditions=["immune-weak"],
+        ),
+    },
+    # Woman, 36: 32 weeks pregnant, blood pressure 165/112 at home, headache.
+    "V27": {
+        "age": 36,
+        "level": "emergency",
+        "topics": None,
+        "answers": _patient(
+            reason=["blood-pressure"],
+            bp_systolic=165,
+            bp_diastolic=112,
+            bp_with=["headache"],
+            since="today",
+            how_often="all-the-time",
+            severity=6,
+            conditions=["pregnant"],
+            pregnancy_weeks=32,
+            pregnancy_with=["headache-vision", "bp-very-high"],
+        ),
+    },
+    # Man, 74: takes a blood thinner; hit his head on a cupboard door this morning, now a
+    # headache.
+    "V28": {
+        "age": 74,
+        "level": "emergency",
+        "topics": None,
+        "answers": _patient(
+            reason=["headache"],
+            urgent_now=["head-injury"],
+            head_injury_with=["blood-thinner", "headache"],
+            headache_with=["head-injury"],
+            headache_pattern="new",
+            since="today",
+            how_often="all-the-time",
+            severity=5,
+            medicines=["blood-thinner"],
+        ),
+    },
+    # Woman, 50: belly pain for 2 days, constant, worse on the right below the ribs, fever
+    # 38.4 C, vomited twice.
+    "V29": {
+        "age": 50,
+        "level": "urgent",
+        "topics": ["belly-pain"],
+        "answers": _patient(
+            reason=["belly-pain"],
+            belly_where=["upper-right"],
+            belly_with=["constant", "vomiting"],
+            since="1-3-days",
+            how_often="all-the-time",
+            severity=7,
+            fever=True,
+            temperature=38.4,
+            fever_with=["none"],
+        ),
+    },
+    # Man, 64: takes a water pill; leg cramps and a fluttering, irregular heartbeat on and
+    # off for a week.
+    "V30": {
+        "age": 64,
+        "level": "urgent",
+        "topics": ["muscle-spasms", "palpitations"],
+        "answers": _patient(
+            reason=["muscle-spasms", "palpitations"],
+            spasm_where=["legs"],
+            spasm_with=["none"],
+            palpitations_with=["none"],
+            palpitations_how="irregular",
+            since="4-7-days",
+            how_often="comes-and-goes",
+            severity=4,
+            conditions=["high-bp"],
+            medicines=["water-pill"],
+        ),
+    },
+    # Woman, 47: red, hot, swollen ankle since yesterday, no injury, no fever.
+    "V31": {
+        "age": 47,
+        "level": "urgent",
+        "topics": ["joint-pain"],
+        "answers": _patient(
+            reason=["joint-pain"],
+            joint_where=["ankle-foot"],
+            joint_with=["hot-swollen"],
+            since="1-3-days",
+            how_often="all-the-time",
+            severity=7,
+        ),
+    },
+    # Man, 69: wheezing and more breathless than usual for 2 days with his COPD; can talk in
+    # full sentences.
+    "V32": {
+        "age": 69,
+        "level": "urgent",
+        "topics": ["breathing-problems"],
+        "answers": _patient(
+            reason=["breathing-problems"],
+            breathing_with=["worse-than-usual"],
+            breathing_what=["copd"],
+            since="1-3-days",
+            how_often="all-the-time",
+            severity=6,
+            smoking="past",
+            conditions=["lung"],
+        ),
+    },
+    # Woman, 44: periods so heavy she changes protection every hour, dizzy when she stands.
+    "V33": {
+        "age": 44,
+        "level": "urgent",
+        "topics": ["womens-health"],
+        "answers": _patient(
+            reason=["womens-health"],
+            women_what=["heavy-periods"],
+            women_with=["soaking", "dizzy"],
+            since="1-3-days",
+            how_often="all-the-time",
+            severity=6,
+        ),
+    },
+    # Man, 61: food sticking when he swallows for 3 weeks and has lost weight without trying.
+    "V34": {
+        "age": 61,
+        "level": "soon",
+        "topics": ["heartburn"],
+        "answers": _patient(
+            reason=["heartburn"],
+            heartburn_with=["swallowing"],
+            since="1-4-weeks",
+            how_often="daily",
+            severity=4,
+            weight_loss=True,
+        ),
+    },
+    # Woman, 34: vomiting and diarrhoea since yesterday, keeping small sips down, passing
+    # urine.
+    "V35": {
+        "age": 34,
+        "level": "routine",
+        "topics": ["diarrhoea", "belly-pain"],
+        "answers": _patient(
+            reason=["diarrhoea", "belly-pain"],
+            diarrhoea_with=["none"],
+            belly_where=["no-pain"],
+            belly_with=["vomiting"],
+            since="1-3-days",
+            how_often="comes-and-goes",
+            severity=4,
+        ),
+    },
+    # Man, 52: palpitations for a few seconds after coffee, no chest pain, no fainting, no
+    # breathlessness.
+    "V36": {
+        "age": 52,
+        "level": "routine",
+        "topics": ["palpitations"],
+        "answers": _patient(
+            reason=["palpitations"],
+            palpitations_with=["none"],
+            palpitations_how="skipped",
+            palpitations_trigger=["caffeine"],
+            since="1-4-weeks",
+            how_often="comes-and-goes",
+            severity=2,
+            caffeine="3-plus",
+        ),
+    },
+    # Woman, 29: earache for 2 days after a cold, temperature 37.8 C, no swelling behind the
+    # ear (under 38 C, so no fever by the questionnaire's definition).
+    "V37": {
+        "age": 29,
+        "level": "routine",
+        "topics": ["ear-nose-sinus"],
+        "answers": _patient(
+            reason=["ear-nose-sinus"],
+            ens_what=["earache"],
+            ens_with=["none"],
+            since="1-3-days",
+            how_often="all-the-time",
+            severity=4,
+        ),
+    },
+    # Man, 38: sneezing, runny nose and itchy eyes every spring.
+    "V38": {
+        "age": 38,
+        "level": "routine",
+        "topics": ["ear-nose-sinus"],
+        "answers": _patient(
+            reason=["ear-nose-sinus"],
+            ens_what=["hay-fever", "blocked-nose"],
+            ens_with=["none"],
+            since="1-4-weeks",
+            how_often="daily",
+            severity=3,
+        ),
+    },
+    # Woman, 51: night sweats, hot flushes and irregular periods for 4 months.
+    "V39": {
+        "age": 51,
+        "level": "routine",
+        "topics": ["womens-health"],
+        "answers": _patient(
+            reason=["womens-health"],
+            women_what=["irregular", "menopause"],
+            women_with=["none"],
+            since="over-3-months",
+            how_often="daily",
+            severity=4,
+        ),
+    },
+    # Man, 58: type 2 diabetes check-up, home sugar readings normal, feels well.
+    "V40": {
+        "age": 58,
+        "level": "routine",
+        "topics": ["diabetes"],
+        "answers": _patient(
+            reason=["diabetes"],
+            diabetes_type="type-2",
+            diabetes_with=["none"],
+            since="over-3-months",
+            severity=0,
+            conditions=["diabetes"],
+            medicines=["diabetes-other", "statin"],
+        ),
+    },
+    # Woman, 27: in her own words: "no chest pain, no breathing problems, I just need my
+    # inhaler renewed".
+    "V41": {
+        "age": 27,
+        "level": "routine",
+        "topics": ["breathing-problems"],
+        "answers": _patient(
+            reason=["breathing-problems"],
+            reason_words="no chest pain, no breathing problems, I just need my inhaler renewed",
+            breathing_with=["none"],
+            breathing_what=["inhaler-renewal"],
+            since="over-3-months",
+            severity=0,
+            conditions=["lung"],
+        ),
+    },
+    # Man, 45: wants help to stop smoking.
+    "V42": {
+        "age": 45,
+        "level": "routine",
+        "topics": ["lifestyle"],
+        "answers": _patient(
+            reason=["lifestyle"],
+            lifestyle_want=["stop-smoking"],
+            lifestyle_with=["none"],
+            since="over-3-months",
+            severity=0,
+            smoking="now",
+        ),
+    },
+    # Woman, 33: sore red eye with sticky discharge, vision normal, no pain on light.
+    "V43": {
+        "age": 33,
+        "level": "routine",
+        "topics": ["eye"],
+        "answers": _patient(
+            reason=["eye"],
+            eye_with=["sticky"],
+            since="1-3-days",
+            how_often="all-the-time",
+            severity=3,
+        ),
+    },
+    # Man, 70: swollen ankles on both sides for 3 weeks, worse in the evening, no
+    # breathlessness.
+    "V44": {
+        "age": 70,
+        "level": "soon",
+        "topics": ["leg-swelling"],
+        "answers": _patient(
+            reason=["leg-swelling"],
+            leg_swelling_side="both",
+            leg_swelling_with=["none"],
+            since="1-4-weeks",
+            how_often="daily",
+            severity=2,
+        ),
+    },
+}
+VIGNETTES |= SECOND_SET

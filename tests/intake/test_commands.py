@@ -112,14 +112,14 @@ def test_export_then_import_round_trips_and_validates(tmp_path, capsys, definiti
 def test_a_changed_questionnaire_becomes_a_new_version(tmp_path, capsys, definition):
     call_command("export_questionnaire")
     resource = json.loads(capsys.readouterr().out)
-    resource["version"] = "2"
+    resource["version"] = "3"
     resource["item"][0]["text"] = "Why are you coming in?"
     path = tmp_path / "q2.json"
     path.write_text(json.dumps(resource))
     call_command("import_questionnaire", str(path))
     current = Questionnaire.objects.current("general-previsit")
-    assert current.version == "2"
-    assert Questionnaire.objects.filter(version="1").get().status == "retired"
+    assert current.version == "3"
+    assert Questionnaire.objects.filter(version="2").get().status == "retired"
 
 
 def test_an_answered_version_can_not_change(tmp_path, capsys, portal):

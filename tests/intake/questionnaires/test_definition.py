@@ -64,6 +64,7 @@ def test_first_unanswered_page_and_progress(definition):
     assert definition.first_unanswered_page(answers).link_id == "page-symptoms"
     answers |= {"since": "today", "severity": 2, "fever": False}
     answers |= {"phq9-1": "0", "phq9-2": "0", "gad7-1": "0", "gad7-2": "0"}
+    answers |= {"medicine-classes": ["none"]}
     # Lifestyle is all optional: it is done once the patient has been through it.
     assert definition.first_unanswered_page(answers).link_id == "page-lifestyle"
     seen = [
@@ -79,6 +80,7 @@ def test_first_unanswered_page_and_progress(definition):
     assert definition.incomplete_pages({"reason": ["other"]}) == [
         "page-urgent",
         "page-symptoms",
+        "page-health",
         "page-mood",
     ]
     assert definition.page_progress("page-reason", answers) == (1, 6)

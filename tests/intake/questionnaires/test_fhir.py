@@ -38,6 +38,7 @@ V08 = {
     "urinary-with": ["burning", "frequent", "side-pain"],
     "fluids": "some",
     "conditions": ["none"],
+    "medicine-classes": ["none"],
     "phq9-1": "0",
     "phq9-2": "1",
     "gad7-1": "1",
@@ -143,7 +144,7 @@ def test_answers_to_response_nests_items_as_the_pages(definition):
     )
     QuestionnaireResponse.model_validate(response)
     assert (
-        response["questionnaire"] == "http://previsit.local/fhir/Questionnaire/general-previsit|1"
+        response["questionnaire"] == "http://previsit.local/fhir/Questionnaire/general-previsit|2"
     )
     assert response["authored"] == "2025-06-14T09:30:00+00:00"
     assert [page["linkId"] for page in response["item"]] == [
@@ -248,7 +249,7 @@ def response_for(definition, **changes):
 
 
 def test_a_response_to_another_questionnaire_is_refused(definition):
-    for canonical in ("http://example.org/Questionnaire/other", definition.url + "|2"):
+    for canonical in ("http://example.org/Questionnaire/other", definition.url + "|1"):
         with pytest.raises(FhirError, match="the response is for"):
             response_to_answers(response_for(definition, questionnaire=canonical), definition)
     without_version = response_for(definition, questionnaire=definition.url)

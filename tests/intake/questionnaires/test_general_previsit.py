@@ -92,10 +92,10 @@ def test_shipped_questionnaire_has_the_documented_pages_in_order(definition):
 
 def test_shipped_questionnaire_identity(definition):
     assert definition.url == "http://previsit.local/fhir/Questionnaire/general-previsit"
-    assert definition.version == "1"
+    assert definition.version == "2"
     assert definition.name == "GeneralPrevisit"
     assert definition.title == "General pre-visit questionnaire"
-    assert definition.canonical == definition.url + "|1"
+    assert definition.canonical == definition.url + "|2"
     assert _shipped()["status"] == "active"
 
 
@@ -165,6 +165,24 @@ DETAIL_TOPICS = {
     "leg-swelling-side": "leg-swelling",
     "leg-swelling-with": "leg-swelling",
     "chest-pain-when": "chest-pain",
+    "belly-where": "belly-pain",
+    "belly-with": "belly-pain",
+    "palpitations-with": "palpitations",
+    "palpitations-how": "palpitations",
+    "palpitations-trigger": "palpitations",
+    "breathing-with": "breathing-problems",
+    "breathing-what": "breathing-problems",
+    "ens-what": "ear-nose-sinus",
+    "ens-with": "ear-nose-sinus",
+    "eye-with": "eye",
+    "women-what": "womens-health",
+    "women-with": "womens-health",
+    "men-what": "mens-health",
+    "men-with": "mens-health",
+    "diabetes-type": "diabetes",
+    "diabetes-with": "diabetes",
+    "lifestyle-want": "lifestyle",
+    "lifestyle-with": "lifestyle",
 }
 
 
@@ -380,7 +398,12 @@ V13_PAGES = {
         "alcohol": ["some"],
         "smoking": ["never"],
     },
-    "page-health": {"medicines": [""], "allergies": ["None"], "conditions": ["none"]},
+    "page-health": {
+        "medicines": [""],
+        "allergies": ["None"],
+        "conditions": ["none"],
+        "medicine-classes": ["none"],
+    },
     "page-mood": {"phq9-1": ["0"], "phq9-2": ["1"], "gad7-1": ["1"], "gad7-2": ["0"]},
 }
 
@@ -417,7 +440,11 @@ def count_questions_shown(definition, answers):
 
 
 def test_a_typical_visit_asks_about_thirty_questions(definition):
-    """V13 sees 30 questions on 7 pages: 2 + 1 + 8 + 3 + 9 + 3 + 4."""
+    """V13 sees 31 questions on 7 pages: 2 + 1 + 8 + 3 + 9 + 4 + 4.
+
+    Version 2 added one question everyone answers (the medicine classes); its new emergencies
+    sit in the same checklist, so a patient with none of them still answers it in one tap.
+    """
     answers, _ = fill(definition, V13_PAGES)
     per_page = {
         page.link_id: sum(
@@ -431,11 +458,11 @@ def test_a_typical_visit_asks_about_thirty_questions(definition):
         "page-symptoms": 8,
         "page-details": 3,
         "page-lifestyle": 9,
-        "page-health": 3,
+        "page-health": 4,
         "page-mood": 4,
     }
-    assert count_questions_shown(definition, answers) == 30
-    assert len(definition.questions()) == 77  # every question there is, for scale
+    assert count_questions_shown(definition, answers) == 31
+    assert len(definition.questions()) == 100  # every question there is, for scale
 
 
 def test_a_low_mood_visit_adds_the_phq9_and_the_self_harm_questions(definition):
