@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from clinic.notifications.models import Notification
 from clinic.review.models import CaseAction, CaseStatus
 from clinic.review.services import case_acknowledge, cases_escalate
 from clinic.staff.models import StaffProfile
@@ -84,3 +85,37 @@ def test_escalation_does_not_make_a_clinicians_open_form_stale(clinician):
     cases_escalate(now=timezone.now() + timedelta(minutes=16))
     acknowledged = case_acknowledge(case_id=case.pk, expected_version=1, clinician=clinician)
     assert acknowledged.status == CaseStatus.ACKNOWLEDGED
+
+
+# --- The "soon" level: in the app only ---------------------------------------------------------
+
+
+def test_a_soon_case_tells_clinicians_in_the_app_only(clinician, admin_user, escalation_list):
+    on_duty(clinician)
+    case = flag("soon")
+    flagged = Notification.objects.filter(case=case, kind="case_flagged")
+    assert set(flagged.values_list("channel", flat=True)) == {"in_app"}
+    assert flagged.filter(recipient=clinician).exists()
+
+
+def test_a_soon_case_escalates_after_its_48_hours_in_the_app_only(
+    clinician, admin_user, escalation_list
+):
+    on_duty(clinician)
+    case = flag("soon")
+    assert cases_escalate(now=timezone.now() + timedelta(hours=47)) == []
+    assert cases_escalate(now=timezone.now() + timedelta(hours=49)) == [case.pk]
+    told = case.notifications.filter(kind="case_escalated")
+    assert set(told.values_list("channel", flat=True)) == {"in_app"}
+    first, second, _ = escalation_list
+    assert {first.pk, second.pk, admin_user.pk} <= set(told.values_list("recipient", flat=True))
+
+
+def test_the_queue_shows_soon_below_urgent_in_its_own_colour(client, clinician):
+    soon = flag("soon")
+    urgent = flag("urgent")
+    client.force_login(clinician)
+    page = client.get("/dashboard/").content.decode()
+    assert page.index(f'data-case="{urgent.pk}"') < page.index(f'data-case="{soon.pk}"')
+    assert '<span class="badge level-soon">Soon</span>' in page
+    assert "Soon: 1" in page
