@@ -89,11 +89,13 @@ _GLOBAL_KEYS = {
     "version",
     "title",
     "red_flags",
+    "free_text",
     "closing",
     "get_care_now",
     "references",
 }
 _BLOCK_KEYS = {"id", "text", "when"}
+_PHRASE = re.compile(r"^[a-z0-9' -]+$")
 
 
 class ContentError(ValueError):
@@ -149,6 +151,33 @@ class RedFlag:
 
 
 @dataclass(frozen=True, slots=True)
+class WordsRule:
+    """A red flag read in the patient's own words (advice/screening.py).
+
+    Fires when one of `phrases` is written and not denied, hypothetical or about someone else;
+    when `with_phrases` is set, one of those must be written too, in the same answer.
+    `phrases` match with small misspellings; `exact` ones only as written.
+    """
+
+    id: str
+    level: TriageLevel
+    phrases: tuple[str, ...]
+    exact: tuple[str, ...]
+    with_phrases: tuple[str, ...]
+    reason: str
+    act: str
+    source: Reference
+
+
+@dataclass(frozen=True, slots=True)
+class FreeText:
+    """Which free-text answers are read, and the rules read in them."""
+
+    answers: tuple[str, ...] = ()
+    rules: tuple[WordsRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Topic:
     topic: str
     version: int
@@ -164,6 +193,7 @@ class Topic:
     get_care_now: tuple[Block, ...] = ()
     references: tuple[Reference, ...] = ()
     closing: tuple[Block, ...] = ()
+    free_text: FreeText = FreeText()
     source: str = ""
 
     @property
@@ -308,6 +338,12 @@ def _build_library(named_documents: Iterable[tuple[str, Any]]) -> Library:
                     source, f"red flag id is also used in {flag_owner[flag.id]}", flag.id
                 )
             flag_owner[flag.id] = source
+        for rule in topic.free_text.rules:
+            if rule.id in flag_owner:
+                raise ContentError(
+                    source, f"free-text rule id is also used in {flag_owner[rule.id]}", rule.id
+                )
+            flag_owner[rule.id] = source
     if global_topic is None:
         raise ContentError(
             "content", f"no global document ({GLOBAL_FILE}, topic: {GLOBAL}) was found"
@@ -359,6 +395,23 @@ class _Checker:
             raise self.fail("duplicate id (ids are unique within a file)", block_id)
         self.ids.add(block_id)
         return block_id
+
+    def rule_head(
+        self, raw: Any, label: str, allowed: set[str], section: str
+    ) -> tuple[str, TriageLevel]:
+        """The id and level of a red flag or free-text rule, checked."""
+        if not isinstance(raw, Mapping):
+            raise self.fail(f"an entry of {section} is a mapping", label)
+        rule_id = self.block_id(raw, label)
+        unknown = sorted(set(raw) - allowed)
+        if unknown:
+            raise self.fail(f"unknown key {unknown[0]!r} in {section}", rule_id)
+        level = raw.get("level")
+        if level not in (TriageLevel.EMERGENCY, TriageLevel.URGENT, TriageLevel.SOON):
+            raise self.fail(f"level must be emergency, urgent or soon, got {level!r}", rule_id)
+        if "source" not in raw:
+            raise self.fail("missing source {title, url}", rule_id)
+        return rule_id, TriageLevel(level)
 
     def condition(self, spec: Any, block: str, key: str = "when") -> Condition:
         try:
@@ -437,6 +490,7 @@ def _parse_topic(document: Any, source: str) -> Topic:
     medicines = plain("medicines")
     visit = plain("visit")
     red_flags = _parse_red_flags(check, document)
+    free_text = _parse_free_text(check, document)
     get_care_now = plain("get_care_now")
     closing = plain("closing")
 
@@ -491,6 +545,7 @@ def _parse_topic(document: Any, source: str) -> Topic:
         get_care_now=get_care_now,
         references=references,
         closing=closing,
+        free_text=free_text,
         source=source,
     )
 
@@ -542,6 +597,53 @@ def _parse_self_care(check: _Checker, document: Mapping[str, Any]) -> tuple[Self
     return tuple(steps)
 
 
+def _phrases(check: _Checker, raw: Any, block: str, what: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(p, str) and p.strip() for p in raw):
+        raise check.fail(f"{what} must be a list of words or phrases", block)
+    phrases = tuple(" ".join(p.lower().split()) for p in raw)
+    bad = [p for p in phrases if not _PHRASE.match(p)]
+    if bad:
+        raise check.fail(f"{what}: {bad[0]!r} is not plain words (letters, digits, ' and -)", block)
+    return phrases
+
+
+def _parse_free_text(check: _Checker, document: Mapping[str, Any]) -> FreeText:
+    raw = document.get("free_text")
+    if raw is None:
+        return FreeText()
+    if not isinstance(raw, Mapping) or set(raw) - {"answers", "rules"}:
+        raise check.fail("free_text has answers: [linkIds] and rules: [...]", "free_text")
+    answers = raw.get("answers") or []
+    if not isinstance(answers, list) or not all(
+        isinstance(a, str) and _ID.match(a) for a in answers
+    ):
+        raise check.fail("free_text answers must be a list of linkIds", "free_text")
+    allowed = {"id", "level", "phrases", "exact", "with", "reason", "act", "source"}
+    rules = []
+    for index, rule in enumerate(raw.get("rules") or []):
+        label = f"free_text.rules[{index}]"
+        rule_id, level = check.rule_head(rule, label, allowed, "free_text rules")
+        phrases = _phrases(check, rule.get("phrases"), rule_id, "phrases")
+        exact = _phrases(check, rule.get("exact"), rule_id, "exact")
+        if not phrases and not exact:
+            raise check.fail("a free-text rule needs phrases or exact", rule_id)
+        rules.append(
+            WordsRule(
+                id=rule_id,
+                level=level,
+                phrases=phrases,
+                exact=exact,
+                with_phrases=_phrases(check, rule.get("with"), rule_id, "with"),
+                reason=check.text(rule.get("reason"), rule_id, "reason", sentence=False),
+                act=check.text(rule.get("act"), rule_id, "act"),
+                source=check.reference(rule["source"], rule_id),
+            )
+        )
+    return FreeText(answers=tuple(answers), rules=tuple(rules))
+
+
 def _parse_red_flags(check: _Checker, document: Mapping[str, Any]) -> tuple[RedFlag, ...]:
     raw_flags = document.get("red_flags") or []
     if not isinstance(raw_flags, list):
@@ -550,27 +652,17 @@ def _parse_red_flags(check: _Checker, document: Mapping[str, Any]) -> tuple[RedF
     flags = []
     for index, raw in enumerate(raw_flags):
         label = f"red_flags[{index}]"
-        if not isinstance(raw, Mapping):
-            raise check.fail("a red flag is a mapping", label)
-        flag_id = check.block_id(raw, label)
-        unknown = sorted(set(raw) - allowed)
-        if unknown:
-            raise check.fail(f"unknown key {unknown[0]!r} in red_flags", flag_id)
-        level = raw.get("level")
-        if level not in (TriageLevel.EMERGENCY, TriageLevel.URGENT, TriageLevel.SOON):
-            raise check.fail(f"level must be emergency, urgent or soon, got {level!r}", flag_id)
+        flag_id, level = check.rule_head(raw, label, allowed, "red_flags")
         if "when" not in raw:
             raise check.fail("missing when (a red flag fires on answers)", flag_id)
         when = check.condition(raw["when"], flag_id)
         reason = check.text(raw.get("reason"), flag_id, "reason", sentence=False)
         act = check.text(raw.get("act"), flag_id, "act")
-        if "source" not in raw:
-            raise check.fail("missing source {title, url}", flag_id)
         source = check.reference(raw["source"], flag_id)
         flags.append(
             RedFlag(
                 id=flag_id,
-                level=TriageLevel(level),
+                level=level,
                 when=when,
                 reason=reason,
                 act=act,

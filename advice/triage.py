@@ -3,6 +3,10 @@
 Every red flag in the library is checked, the global ones and those of every
 topic, whether or not the patient chose that topic: a patient who came about
 a cough but ticked "one calf swollen" on another page is still flagged.
+
+The patient's own words are read too (advice/screening.py): a red-flag phrase
+written in them, and not denied, raises the level like a ticked box. Words only
+ever add reasons.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 from advice.content_schema import Library, Reference, default_library
 from advice.context import HandoutContext
 from advice.levels import TriageLevel
+from advice.screening import screen
 
 __all__ = ["Reason", "TriageLevel", "TriageResult", "triage"]
 
@@ -122,6 +127,27 @@ def triage(
         for topic, flag in library.red_flags()
         if flag.when.holds(answers, age)
     ]
+    free_text = library.global_topic.free_text
+    for mention in screen(answers, free_text.answers, free_text.rules):
+        rule = mention.rule
+        written = (
+            mention.words
+            if mention.with_words is None
+            else (f"{mention.words} ... {mention.with_words}")
+        )
+        fired.append(
+            Reason(
+                rule_id=rule.id,
+                topic=library.global_topic.topic,
+                version=library.global_topic.version,
+                level=rule.level,
+                text=f'{rule.reason} (in their own words: "{written}")',
+                act=context.fill(rule.act),
+                evidence={mention.link_id: written},
+                source=rule.source,
+                crisis_line="{crisis_line}" in rule.act,
+            )
+        )
     # sorted() is stable, so library order survives within a level.
     fired.sort(key=lambda reason: -reason.level.rank)
     level = fired[0].level if fired else TriageLevel.ROUTINE

@@ -22,6 +22,8 @@ OURS = ("clinic", "intake", "advice")
 LAZY_ON_PURPOSE = {
     ("advice/readability.py", "textstat"): "importing it costs a quarter of a second",
     ("advice/pdf.py", "weasyprint"): "only the PDF worker renders; a web process never needs it",
+    ("advice/screening.py", "spacy"): "importing spaCy costs half a second; read on first use",
+    ("advice/screening.py", "medspacy"): "imported with spaCy, on first use",
 }
 
 

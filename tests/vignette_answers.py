@@ -556,6 +556,21 @@ SECOND_SET: dict[str, dict[str, Any]] = {
             severity=3,
         ),
     },
+    # Man, 41: in his own words: "my wife says I had a seizure in my sleep, never happened
+    # before". Nothing on the checklists fits, so he ticks none of them.
+    "V24": {
+        "age": 41,
+        "level": "emergency",
+        "topics": None,
+        "answers": _patient(
+            reason=["other"],
+            reason_other="Something happened in my sleep",
+            reason_words="my wife says I had a seizure in my sleep, never happened before",
+            since="today",
+            how_often="once",
+            severity=3,
+        ),
+    },
     # Woman, 55: on chemotherapy, temperature 38.1 C, feels unwell.
     "V25": {
         "age": 55,
@@ -571,6 +586,24 @@ SECOND_SET: dict[str, dict[str, Any]] = {
             fever_with=["none"],
             conditions=["immune-weak"],
         ),
+    },
+    # Man, 59: in his own words: "took too many of my sleeping tablets on purpose". He picks
+    # stress and low mood, and answers the mood questions without the self-harm item.
+    "V26": {
+        "age": 59,
+        "level": "emergency",
+        "topics": None,
+        "answers": {
+            **_patient(
+                reason=["stress-mood"],
+                reason_words="took too many of my sleeping tablets on purpose",
+                mood_with=["low"],
+                since="today",
+                how_often="once",
+                severity=6,
+            ),
+            **mood((2, 2, 1, 1, 1, 1, 1, 1, 0), (1, 1)),
+        },
     },
     # Woman, 36: 32 weeks pregnant, blood pressure 165/112 at home, headache.
     "V27": {

@@ -27,12 +27,15 @@ def render_context() -> HandoutContext:
     )
 
 
-def _safety_library(approved: Library | None) -> Library:
-    """Approved content decides triage; until a clinician approves any, the shipped rules do.
+def _safety_library() -> Library:
+    """The red flags that decide triage: always the shipped, tested rules.
 
-    Safety rules must never be off: an unapproved library still catches an emergency.
+    Approval governs what the patient reads (the handout). The red flags are the product's
+    safety logic, tested against the vignettes with every release: they must never lag behind
+    the questions the questionnaire asks. A clinic whose approvals predate a release would
+    otherwise ask about, say, belly pain with no rule reading the answers.
     """
-    return approved or packaged_library()
+    return packaged_library()
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,10 @@ class Evaluation:
 
 def triage_answers(*, definition: Definition, answers: dict, age: int | None) -> TriageResult:
     """Triage alone: what every page save checks for an emergency."""
-    library, _ = approved_library()
     return advice.triage(
         definition.for_advice(answers),
         age=age,
-        library=_safety_library(library),
+        library=_safety_library(),
         context=render_context(),
     )
 
@@ -60,7 +62,7 @@ def evaluate_answers(*, definition: Definition, answers: dict, age: int | None) 
     library, versions = approved_library()
     for_advice = definition.for_advice(answers)
     context = render_context()
-    result = advice.triage(for_advice, age=age, library=_safety_library(library), context=context)
+    result = advice.triage(for_advice, age=age, library=_safety_library(), context=context)
     handout = None
     if library is not None:
         handout = advice.build_handout(
