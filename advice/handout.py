@@ -7,7 +7,8 @@ content version) so the clinic can show which approved sentence a patient saw.
 Layout, top to bottom:
 
 1. the title (the chosen topics' titles; the global title when none applies);
-2. "Do this first": the `act` of every red flag that fired, emergency first;
+2. "Do this first": the `act` of the red flags of the most urgent level that
+   fired (one only, for an emergency);
 3. for each chosen topic (at most three, in the order the patient gave their
    reasons): intro, what the patient said, "What can cause it", "What you can
    do now", "About medicines", "At your visit";
@@ -20,27 +21,37 @@ first" comes before it.
 
 Length rule. A handout must stay at or under 800 words. When it would run
 over, the secondary topics (all but the first) are trimmed one rung at a
-time, the last topic first, until it fits:
+time, the last topic first, until it fits; then the first topic:
 
-    rung  causes  steps  said  intro  "At your visit"  "About medicines"
-    0     4       all    all   all    yes              all             (untrimmed)
-    1     4       all    all   all    no               the ask-first advice only
-    2     2       4      all   all    no               none *
-    3     1       3      2     all    no               none *
-    4     1       2      1     all    no               none *
-    5     0       1      1     1      no               none *
+    rung  causes  steps  intro  "At your visit"  "About medicines"
+    0     4       all    all    yes              all             (untrimmed)
+    1     4       all    all    no               the ask-first advice only
+    2     2       4      all    no               none *
+    3     1       3      all    no               none *
+    4     1       2      1      no               none *
+    5     0       1      1      no               none *
 
     * the ask-first advice stays when no earlier topic shows it.
 
 What goes first is what the page already says or the visit will cover: the
 visit prompts, then the medicines advice that another topic has given. Steps
-tailored to the answers (with a `when`) stay longer than general ones, and
-`said` blocks are kept in file order. If every secondary topic is at rung 5
-and the handout is still too long, the first topic goes down to rung 3.
-"Do this first", "When to get care now" and the closing are never trimmed,
-because they carry the safety advice. A handout still over 800 words after
-all that is a content problem, which tests/advice/test_library_readability.py
-reports.
+tailored to the answers (with a `when`) stay longer than general ones. What
+the patient reported (`said`) is kept through every rung. If every topic is
+at rung 5 and the handout is still too long, these go, one stage at a time
+(`_CUTS`): "Do this first" keeps its first 2 instructions (below an
+emergency it only ever has one); the other topics' "when to get care now"
+lines that do not name the emergency number; references beyond 2 a topic;
+the other topics' `said` beyond 2; the first topic's lines that do not name
+the emergency number; then 1 instruction, 1 reference and 1 `said` for the
+others, and 2 `said` for the first. The global "when to get care now" lines,
+every line that names the emergency number, and the closing are never cut,
+because they carry the safety advice. tests/advice/test_library_readability.py
+renders hundreds of random three-topic patients to show it fits.
+
+One symptom, one instruction. "Do this first" gives the instructions of the
+most urgent level only; when that is an emergency, the one action alone. The
+crisis line is given once: in "Do this first" when a rule there calls for it,
+else in the first block that mentions it.
 """
 
 from __future__ import annotations
@@ -54,6 +65,7 @@ from typing import Any
 
 import markdown as markdown_lib
 
+from advice.content_schema import GLOBAL as GLOBAL_CODE
 from advice.content_schema import (
     Block,
     Cause,
@@ -64,6 +76,7 @@ from advice.content_schema import (
     says_ask_first,
 )
 from advice.context import HandoutContext
+from advice.levels import TriageLevel
 from advice.readability import reading_grade, word_count
 from advice.triage import TriageResult, triage
 
@@ -99,11 +112,42 @@ _RUNGS = (
     _Rung(MAX_CAUSES),
     _Rung(MAX_CAUSES, visit=False, medicines="ask-first"),
     _Rung(2, 4, visit=False, medicines="none"),
-    _Rung(1, 3, said=2, visit=False, medicines="none"),
-    _Rung(1, 2, said=1, visit=False, medicines="none"),
-    _Rung(0, 1, said=1, intro=1, visit=False, medicines="none"),
+    _Rung(1, 3, visit=False, medicines="none"),
+    _Rung(1, 2, intro=1, visit=False, medicines="none"),
+    _Rung(0, 1, intro=1, visit=False, medicines="none"),
 )
-_FIRST_TOPIC_LOWEST_RUNG = 3
+_FIRST_TOPIC_LOWEST_RUNG = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """What is shortened once every topic is at its lowest rung (the module docstring)."""
+
+    first_acts: int | None = None  # instructions in "Do this first" (below an emergency)
+    secondary_care: bool = True  # "when to get care now" lines of the other topics...
+    first_care: bool = True  # ... and of the first, that do not name the emergency number
+    references: int | None = None  # per topic
+    secondary_said: int | None = None
+    first_said: int | None = None
+
+
+_CUTS = (
+    _Cut(),
+    _Cut(first_acts=2),
+    _Cut(first_acts=2, secondary_care=False),
+    _Cut(first_acts=2, secondary_care=False, references=2),
+    _Cut(first_acts=2, secondary_care=False, references=2, secondary_said=2),
+    _Cut(first_acts=2, secondary_care=False, first_care=False, references=2, secondary_said=2),
+    _Cut(first_acts=1, secondary_care=False, first_care=False, references=1, secondary_said=1),
+    _Cut(
+        first_acts=1,
+        secondary_care=False,
+        first_care=False,
+        references=1,
+        secondary_said=1,
+        first_said=2,
+    ),
+)
 
 DO_THIS_FIRST = "do-this-first"
 INTRO = "intro"
@@ -236,13 +280,44 @@ def build_handout(
     first = _do_this_first(triage_result, library, context)
     last = _ending(topics, library, answers, age, context)
 
+    crisis = _CrisisLine(
+        ids=frozenset(
+            (topic.topic, block.id)
+            for topic in (*topics, library.global_topic)
+            for section in (topic.intro, topic.said, topic.get_care_now)
+            for block in section
+            if "{crisis_line}" in block.text
+        ),
+        given_first=any(
+            reason.crisis_line
+            for reason in triage_result.reasons
+            if reason.rule_id in {block.block_id for block in first}
+        ),
+    )
+
+    emergency_lines = frozenset(
+        (topic.topic, block.id)
+        for topic in topics
+        for block in topic.get_care_now
+        if "{emergency_number}" in block.text
+    )
     rungs = [0] * len(plans)
-    parts = _compose(plans, rungs, first, last, context)
+    cut = _CUTS[0]
+
+    def compose() -> list[_Part]:
+        return _compose(plans, rungs, first, last, context, crisis, cut, emergency_lines)
+
+    parts = compose()
     for index, rung in _trim_order(len(plans)):
         if _count_words(title, parts) <= MAX_WORDS:
             break
         rungs[index] = rung
-        parts = _compose(plans, rungs, first, last, context)
+        parts = compose()
+    for stage in _CUTS[1:]:
+        if _count_words(title, parts) <= MAX_WORDS:
+            break
+        cut = stage
+        parts = compose()
 
     chunks = _markdown_chunks(title, parts)
     plain = _render_plain(title, parts)
@@ -366,9 +441,19 @@ def _content_block(
 def _do_this_first(
     result: TriageResult, library: Library, context: HandoutContext
 ) -> tuple[HandoutBlock, ...]:
+    """The instructions the handout opens with: one symptom, one instruction.
+
+    Only the most urgent level's instructions are given, since acting on them covers the rest
+    (the clinician still sees every reason). When that level is an emergency, the handout opens
+    with that one action alone: a patient who must call the emergency number reads nothing else
+    first.
+    """
     blocks = []
     seen: set[str] = set()
-    for reason in result.reasons:  # already emergency first
+    reasons = [reason for reason in result.reasons if reason.level is result.level]
+    if result.level is TriageLevel.EMERGENCY:
+        reasons = reasons[:1]
+    for reason in reasons:  # already in rule order within the level
         act = reason.act
         version = reason.version
         if reason.topic in library or reason.topic == library.global_topic.topic:
@@ -432,14 +517,48 @@ def _ending(
     return tuple(parts)
 
 
+@dataclass(frozen=True, slots=True)
+class _CrisisLine:
+    """Which blocks give the crisis line, and whether "Do this first" already gives it.
+
+    The crisis line is given once: in "Do this first" when a rule there calls for it, else in
+    the first block of the topics or of "When to get care now" that mentions it.
+    """
+
+    ids: frozenset[tuple[str, str]]
+    given_first: bool
+
+    def keep(self, parts: list[_Part]) -> list[_Part]:
+        given = self.given_first
+        kept = []
+        for part in parts:
+            if part.kind == "heading" or part.heading or not part.blocks:
+                kept.append(part)
+                continue
+            blocks = []
+            for block in part.blocks:
+                if block.section != DO_THIS_FIRST and (block.topic, block.block_id) in self.ids:
+                    if given:
+                        continue
+                    given = True
+                blocks.append(block)
+            kept.append(_Part(part.kind, tuple(blocks), part.heading, part.level))
+        return kept
+
+
 def _compose(
     plans: Sequence[_TopicPlan],
     rungs: Sequence[int],
     first: tuple[HandoutBlock, ...],
     last: tuple[_Part, ...],
     context: HandoutContext,
+    crisis: _CrisisLine | None = None,
+    cut: _Cut = _CUTS[0],
+    emergency_lines: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[_Part]:
     parts: list[_Part] = []
+    if cut.first_acts is not None:
+        first = first[: cut.first_acts]
     if first:
         parts += [_Part("heading", heading=HEADINGS[DO_THIS_FIRST]), _Part("paragraphs", first)]
     # A lone topic needs no heading of its own, unless "Do this first" comes
@@ -447,9 +566,11 @@ def _compose(
     topic_headings = len(plans) > 1 or bool(first)
     sub_level = 3 if topic_headings else 2
     ask_first_shown = False
+    first_code = plans[0].topic.topic if plans else None
     for plan, rung_index in zip(plans, rungs, strict=True):
         rung = _RUNGS[rung_index]
         topic = plan.topic
+        said_cap = cut.first_said if topic.topic == first_code else cut.secondary_said
 
         def blocks(section: str, chosen: Iterable[Block], topic: Topic = topic) -> tuple:
             return tuple(_content_block(section, topic, block, context) for block in chosen)
@@ -457,7 +578,7 @@ def _compose(
         if topic_headings:
             parts.append(_Part("heading", heading=context.fill(topic.title)))
         intro = blocks(INTRO, plan.intro[: rung.intro])
-        parts.append(_Part("paragraphs", intro + blocks(SAID, plan.said[: rung.said])))
+        parts.append(_Part("paragraphs", intro + blocks(SAID, plan.said[:said_cap])))
         medicines = _pick_medicines(plan.medicines, rung.medicines, ask_first_shown)
         ask_first_shown = ask_first_shown or any(
             block.when is None and says_ask_first(block.text) for block in medicines
@@ -472,8 +593,36 @@ def _compose(
             if chosen:
                 parts.append(_Part("heading", heading=HEADINGS[section], level=sub_level))
                 parts.append(_Part(kind, blocks(section, chosen)))
-    parts.extend(last)
-    return parts
+    parts.extend(_cut_ending(last, cut, first_code, emergency_lines))
+    return crisis.keep(parts) if crisis is not None else parts
+
+
+def _cut_ending(
+    last: Sequence[_Part],
+    cut: _Cut,
+    first_code: str | None,
+    emergency_lines: frozenset[tuple[str, str]],
+) -> list[_Part]:
+    """The ending, less what `cut` leaves out: the global lines and every line that names the
+    emergency number always stay."""
+
+    def keep(block: HandoutBlock) -> bool:
+        if block.section == REFERENCES:
+            return cut.references is None or int(block.block_id.rsplit("-", 1)[1]) <= (
+                cut.references if block.topic != GLOBAL_CODE else 99
+            )
+        if block.section != GET_CARE_NOW or block.topic == GLOBAL_CODE:
+            return True
+        if (block.topic, block.block_id) in emergency_lines:
+            return True
+        return cut.first_care if block.topic == first_code else cut.secondary_care
+
+    return [
+        _Part(part.kind, tuple(b for b in part.blocks if keep(b)), part.heading, part.level)
+        if part.blocks
+        else part
+        for part in last
+    ]
 
 
 # --- rendering -----------------------------------------------------------------------

@@ -148,7 +148,7 @@ def test_sections_come_in_the_documented_order():
 # --- red flags, closing, care now ------------------------------------------------------------
 
 
-def test_red_flag_actions_come_first_emergency_before_urgent():
+def test_an_emergency_opens_the_handout_with_that_one_action_alone():
     answers = {
         **SPASMS,
         "spasm-with": ["weakness"],
@@ -156,15 +156,24 @@ def test_red_flag_actions_come_first_emergency_before_urgent():
         "chest-pain-with": ["heavy"],
     }
     result = handout(answers)
-    assert sections(result)[:2] == ["do-this-first", "do-this-first"]
-    first, second = result.blocks[:2]
+    assert sections(result)[:2] == ["do-this-first", "intro"]
+    first = result.blocks[0]
     assert first.block_id == "chest-pain-now" and "Call 911 now" in first.text
-    assert second.block_id == "spasm-weakness"
+    # The urgent instruction is not shown beside it: one action, the most urgent one.
+    assert "spasm-weakness" not in [block.block_id for block in result.blocks]
     assert result.markdown.index("## Do this first") < result.markdown.index("## Muscle spasms")
     # The topic gets its own heading, so its intro does not read as part of "Do this first".
     assert "### What can cause it" in result.markdown
     assert result.plain_text.index("Do this first.") < result.plain_text.index("A cramp is")
+    # The clinician still sees both.
     assert result.rules_fired == ("chest-pain-now", "spasm-weakness")
+
+
+def test_without_an_emergency_every_instruction_of_the_top_level_is_given():
+    answers = {**SPASMS, "spasm-with": ["weakness"], "fever": True, "temperature": 39.8}
+    result = handout(answers)
+    first = [b.block_id for b in result.blocks if b.section == "do-this-first"]
+    assert first == ["high-fever", "spasm-weakness"]
 
 
 def test_no_do_this_first_when_nothing_fired():

@@ -196,3 +196,61 @@ def test_every_handout_is_150_to_800_words():
 def test_no_handout_shows_a_web_address_in_its_text():
     for label, handout in rendered():
         assert "http" not in handout.plain_text and "www." not in handout.plain_text, label
+
+
+# --- random patients with three topics -----------------------------------------------------
+
+
+def random_patients(count: int = 300, seed: int = 12):
+    """Patients with three random topics, each tailored block true with chance 0.3."""
+    import random
+
+    rng = random.Random(seed)
+    library = Library.from_directory()
+    topics = list(library.topics)
+    made = []
+    while len(made) < count:
+        chosen = rng.sample(topics, 3)
+        parts = []
+        for topic in chosen:
+            answers, _ = topic_answers(topic)
+            for _, block in tailored_blocks(topic):
+                if rng.random() < 0.3 and (found := example(block.when)) is not None:
+                    answers = merge(answers, found[0]) or answers
+            parts.append(answers)
+        answers = merge(*parts, {"reason": [t.topic for t in chosen]})
+        if answers is None:
+            continue
+        life = {
+            "fluids": rng.choice(["low", "some", "plenty"]),
+            "stress": rng.choice(["low", "some", "high"]),
+            "sitting": rng.choice(["under-4", "4-8", "over-8"]),
+        }
+        made.append(({**BASE, **life, **answers}, rng.randint(18, 90)))
+    return library, made
+
+
+def test_random_patients_with_three_topics_get_at_most_800_words_at_grade_six():
+    library, patients = random_patients()
+    for answers, age in patients:
+        handout = evaluate(answers, age=age, library=library, context=CONTEXT).handout
+        assert handout.word_count <= MAX_WORDS, describe(list(answers["reason"]), handout)
+        assert handout.reading_grade <= MAX_GRADE, describe(list(answers["reason"]), handout)
+
+
+def test_shortening_keeps_what_the_patient_reported_longest():
+    """A topic loses a `said` block only once its causes and visit prompts are gone (the
+    ask-first medicines advice stays: it is safety advice)."""
+    library, patients = random_patients(150, seed=5)
+    checked = 0
+    for answers, age in patients:
+        handout = evaluate(answers, age=age, library=library, context=CONTEXT).handout
+        for code in handout.topics:
+            topic = library.topic(code)
+            expected = {b.id for b in topic.said if b.shown(answers, age)}
+            shown = {b.block_id for b in handout.blocks if b.topic == code and b.section == "said"}
+            if expected - shown:
+                checked += 1
+                sections = {b.section for b in handout.blocks if b.topic == code}
+                assert not sections & {"causes", "visit"}, (code, describe(code, handout))
+    assert checked, "no patient needed its reported blocks shortened: the test shows nothing"
