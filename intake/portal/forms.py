@@ -10,6 +10,7 @@ from datetime import date
 
 from django import forms
 
+from intake.questionnaires.answers import fahrenheit_bounds
 from intake.questionnaires.definition import Definition
 
 FIELD_WIDGETS = {
@@ -60,6 +61,8 @@ def _field_for(item) -> forms.Field:
             attrs["min"] = item.min_value
         if item.max_value is not None:
             attrs["max"] = item.max_value
+        if (fahrenheit := fahrenheit_bounds(item)) is not None:
+            attrs["max"] = fahrenheit[1]  # a temperature may be typed in °F too
         if item.type == "decimal":
             attrs["step"] = "0.1"
         return RawCharField(label=label, widget=forms.NumberInput(attrs=attrs))

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # layer: for type hints only; definition.py imports this modu
     from intake.questionnaires.definition import Definition
 
 _INTEGER_RE = re.compile(r"[+-]?[0-9]+")
+CELSIUS = "°C"
 _DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
@@ -96,6 +97,9 @@ def _number_message(item: Item, *, whole: bool) -> str:
         bounds = f" of {_fmt(item.max_value)}{unit} or less"
     else:
         bounds = ""
+    fahrenheit = fahrenheit_bounds(item)
+    if fahrenheit is not None:
+        bounds += f" (or {_fmt(fahrenheit[0])} to {_fmt(fahrenheit[1])} °F)"
     return f"{_subject(item)} must be {kind}{bounds}."
 
 
@@ -149,7 +153,7 @@ def _parse(item: Item, strings: list[str], today: date) -> Value | None:
             text = text.replace(",", ".")
         if not _DECIMAL_RE.fullmatch(text):
             raise InvalidAnswer(_number_message(item, whole=False))
-        number = float(text)
+        number = celsius_from_either(item, float(text))
         _check_range(item, number, whole=False)
         return number
 
@@ -170,6 +174,25 @@ def _parse(item: Item, strings: list[str], today: date) -> Value | None:
 
     _check_length(item, text)
     return text
+
+
+def fahrenheit_bounds(item: Item) -> tuple[float, float] | None:
+    """For a temperature asked in °C, the same range in °F (the US default locale)."""
+    if item.unit != CELSIUS or item.min_value is None or item.max_value is None:
+        return None
+    return (
+        round(float(item.min_value) * 9 / 5 + 32, 1),
+        round(float(item.max_value) * 9 / 5 + 32, 1),
+    )
+
+
+def celsius_from_either(item: Item, number: float) -> float:
+    """A temperature typed in °F is stored in °C: the two ranges never overlap (34-43 °C is
+    93.2-109.4 °F), so 101.3 can only be Fahrenheit."""
+    bounds = fahrenheit_bounds(item)
+    if bounds is not None and bounds[0] <= number <= bounds[1]:
+        return round((number - 32) * 5 / 9, 1)
+    return number
 
 
 def _check_range(item: Item, number: int | float, *, whole: bool) -> None:

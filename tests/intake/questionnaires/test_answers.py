@@ -96,9 +96,9 @@ def test_required_question_left_blank_names_the_question(definition):
         ("page-symptoms", {"fever": ["maybe"]}, "fever", "Please answer yes or no for"),
         (
             "page-symptoms",
-            {"fever": ["true"], "temperature": ["101.5"]},
+            {"fever": ["true"], "temperature": ["120"]},
             "temperature",
-            "Temperature must be a number from 34 to 43 °C.",
+            "Temperature must be a number from 34 to 43 °C (or 93.2 to 109.4 °F).",
         ),
         (
             "page-symptoms",
@@ -274,3 +274,38 @@ def test_open_choice_takes_a_code_or_free_text():
     assert definition.clean_page("page-1", {"pet": ["dog"]}, {})[0] == {"pet": "dog"}
     assert definition.clean_page("page-1", {"pet": ["hamster"]}, {})[0] == {"pet": "hamster"}
     assert "10 characters" in definition.clean_page("page-1", {"pet": ["x" * 11]}, {})[1]["pet"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("101.5", 38.6),
+        ("100.4", 38.0),
+        ("93.2", 34.0),
+        ("109.4", 43.0),
+        ("38.6", 38.6),
+        ("40", 40.0),
+    ],
+)
+def test_a_temperature_is_taken_in_fahrenheit_or_celsius_and_stored_in_celsius(
+    definition, typed, stored
+):
+    cleaned, errors = definition.clean_page(
+        "page-symptoms",
+        {"since": ["today"], "severity": ["3"], "fever": ["true"], "temperature": [typed]},
+        {},
+    )
+    assert errors.get("temperature") is None
+    assert cleaned["temperature"] == stored
+
+
+@pytest.mark.parametrize("typed", ["33.9", "43.1", "93.1", "109.5", "212"])
+def test_a_temperature_in_neither_range_is_refused_naming_both(definition, typed):
+    _, errors = definition.clean_page(
+        "page-symptoms",
+        {"since": ["today"], "severity": ["3"], "fever": ["true"], "temperature": [typed]},
+        {},
+    )
+    assert errors["temperature"] == (
+        "Temperature must be a number from 34 to 43 °C (or 93.2 to 109.4 °F)."
+    )

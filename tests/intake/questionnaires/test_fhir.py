@@ -285,7 +285,7 @@ def test_a_response_to_another_questionnaire_is_refused(definition):
             [{"valueCoding": {"code": "none"}}, {"valueCoding": {"code": "fainted"}}],
             "cannot be chosen",
         ),
-        (("page-symptoms", "temperature"), [{"valueDecimal": 104.0}], "from 34 to 43"),
+        (("page-symptoms", "temperature"), [{"valueDecimal": 120.0}], "from 34 to 43"),
         (("page-reason", "reason-words"), [{"valueString": "x" * 2001}], "2000 characters"),
     ],
 )
