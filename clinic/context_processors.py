@@ -7,4 +7,5 @@ def clinic(request):
         "EMERGENCY_NUMBER": settings.EMERGENCY_NUMBER,
         "CRISIS_LINE": settings.CRISIS_LINE,
         "DASHBOARD_POLL_SECONDS": settings.DASHBOARD_POLL_SECONDS,
+        "PATIENT_MINIMUM_AGE": settings.PATIENT_MINIMUM_AGE,
     }

@@ -196,6 +196,9 @@ PREVISIT_MAX_DOB_FAILURES = env_int("PREVISIT_MAX_DOB_FAILURES", 5, minimum=1)
 PREVISIT_LOCK_MINUTES = env_int("PREVISIT_LOCK_MINUTES", 15, minimum=1)
 PREVISIT_VERIFY_PER_IP_PER_HOUR = env_int("PREVISIT_VERIFY_PER_IP_PER_HOUR", 30, minimum=1)
 PATIENT_IDLE_MINUTES = env_int("PATIENT_IDLE_MINUTES", 30, minimum=1)
+# The questionnaire and its advice are written and tested for adults: a younger patient is told
+# to contact the clinic instead (children's red flags and doses differ).
+PATIENT_MINIMUM_AGE = env_int("PATIENT_MINIMUM_AGE", 16, minimum=1)
 STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 15, minimum=1)
 # Routes /bench/floor, the benchmark's bare view (bench/run.py); never on in real use.
 PREVISIT_BENCH_FLOOR = env_bool("PREVISIT_BENCH_FLOOR", False)

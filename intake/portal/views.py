@@ -89,6 +89,14 @@ def patient_view(view):
                 messages.info(request, "For your privacy, please confirm your date of birth again.")
                 return _private(redirect("portal:verify"))
             return _private(render(request, "intake/no_link.html", status=403))
+        if response.appointment.patient.age < settings.PATIENT_MINIMUM_AGE:
+            return _private(
+                render(
+                    request,
+                    "intake/too_young.html",
+                    {"minimum_age": settings.PATIENT_MINIMUM_AGE},
+                )
+            )
         return _private(view(request, response, *args, **kwargs))
 
     wrapped.__name__ = view.__name__

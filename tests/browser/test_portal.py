@@ -114,3 +114,59 @@ def test_errors_are_summarised_and_linked_to_their_fields(live_server, phone_pag
     fieldset_error = phone_page.locator("[id^=error_]").first
     assert fieldset_error.is_visible()
     assert described or phone_page.locator("[aria-invalid=true]").count() > 0
+
+
+def test_a_soon_finding_is_told_to_the_patient_and_queued_for_the_clinic(
+    live_server, browser, seeded_link, shoot, clinician
+):
+    """V44 (both ankles swollen for 3 weeks) clicked through on a phone: the clinic will be in
+    touch within 2 working days, and the clinician's queue shows the case as soon."""
+    from clinic.review.models import Case
+    from tests.browser.conftest import sign_in
+    from tests.conftest import DESKTOP, PHONE
+
+    path, patient = seeded_link
+    definition = definition_for(questionnaire_default())
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(live_server.url + path)
+    _verify(page, patient.date_of_birth.isoformat())
+    for page_id, data in page_posts(definition, VIGNETTES["V44"]["answers"]):
+        assert f"/p/q/{page_id}/" in page.url, page.url
+        answer_page(page, data)
+        if page_id == "page-urgent":
+            shoot(page, "portal-urgent-phone")
+        page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_url("**/p/done/")
+    body = page.inner_text("body")
+    assert "will contact you within 2 working days" in body
+    assert "Swollen legs or ankles" in body
+    shoot(page, "portal-done-soon-phone", full_page=False)
+    context.close()
+
+    case = Case.objects.get(appointment__patient=patient)
+    assert case.level == "soon"
+    context = browser.new_context(viewport=DESKTOP)
+    desk = context.new_page()
+    sign_in(desk, live_server.url, clinician)
+    desk.wait_for_url("**/dashboard/")
+    badge = desk.locator(f'tr[data-case="{case.pk}"] .badge.level-soon')
+    assert badge.inner_text() == "Soon"
+    shoot(desk, "dashboard-queue-soon-desktop")
+    context.close()
+
+
+def test_a_patient_under_16_sees_no_questions(live_server, phone_page, shoot):
+    from datetime import date
+
+    today = date.today()
+    born = date(today.year - 14, today.month, min(today.day, 28))
+    patient = PatientFactory(date_of_birth=born)
+    _, token = link_issue(appointment=AppointmentFactory(patient=patient))
+    phone_page.goto(live_server.url + f"/p/{token}/")
+    assert "for adults (16 and over)" in phone_page.inner_text("body")
+    _verify(phone_page, born.isoformat())
+    assert "Please contact" in phone_page.get_by_role("heading", level=1).inner_text()
+    assert phone_page.locator('[name="reason"]').count() == 0
+    shoot(phone_page, "portal-too-young-phone", full_page=False)

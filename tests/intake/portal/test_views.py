@@ -1,7 +1,11 @@
+from datetime import date
+
 import pytest
 
 from clinic.review.models import Case
+from intake.links.services import link_issue
 from intake.responses.models import IssuedHandout, Response
+from tests.factories import AppointmentFactory, PatientFactory
 from tests.portal_support import page_posts
 from tests.vignette_answers import VIGNETTES
 
@@ -172,3 +176,31 @@ def test_pages_need_the_identity_check(client, link):
     response = client.get("/p/q/page-reason/")
     assert response["Location"] == "/p/verify/"
     assert client.post("/p/review/")["Location"] == "/p/verify/"
+
+
+# --- adults only ----------------------------------------------------------------------------
+
+
+def test_the_link_page_says_the_questionnaire_is_for_adults(client, link):
+    _, token = link
+    client.get(f"/p/{token}/")
+    page = client.get("/p/verify/").content.decode()
+    assert "This questionnaire is for adults (16 and over)" in page
+
+
+@pytest.mark.parametrize(("years", "shown"), [(15, True), (16, False), (40, False)])
+def test_a_patient_under_16_is_asked_to_contact_the_clinic_instead(client, years, shown):
+    today = date.today()
+    born = date(today.year - years, today.month, min(today.day, 28))  # `years` old today
+    patient = PatientFactory(date_of_birth=born)
+    _, token = link_issue(appointment=AppointmentFactory(patient=patient))
+    client.get(f"/p/{token}/")
+    client.post("/p/verify/", {"date_of_birth": born.isoformat()})
+    page = client.get("/p/q/page-reason/").content.decode()
+    assert ("This questionnaire is written for adults, 16 and over" in page) is shown
+    assert ('name="reason"' in page) is not shown
+    if shown:
+        posted = client.post("/p/q/page-reason/", {"reason": ["headache"]})
+        assert "written for adults" in posted.content.decode()
+        stored = Response.objects.filter(appointment__patient=patient)
+        assert all(response.answers == {} for response in stored)
