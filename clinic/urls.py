@@ -9,6 +9,7 @@ from clinic import bench_floor, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/delivery", views.healthz_delivery, name="healthz_delivery"),
     path("", include("clinic.staff.urls")),
     path("dashboard/", include("clinic.review.urls")),
     path("dashboard/notifications/", include("clinic.notifications.urls")),

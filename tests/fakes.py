@@ -89,6 +89,7 @@ class _SmtpState:
     refusal: str = "451 4.3.0 Try again later"
     stall_next: bool = False
     delay: float = 0.0
+    down_until: float = 0.0  # time.monotonic(): every DATA before it is refused
 
 
 class SmtpRecorder:
@@ -117,6 +118,8 @@ class SmtpRecorder:
             refuse = self._state.refusal if self._state.refusals > 0 else None
             if refuse:
                 self._state.refusals -= 1
+            elif time.monotonic() < self._state.down_until:
+                refuse = "451 4.3.0 Service temporarily unavailable"
             stall = self._state.stall_next
             self._state.stall_next = False
             delay = self._state.delay
@@ -156,6 +159,11 @@ class SmtpRecorder:
         with self._lock:
             self._state.refusals = times
             self._state.refusal = reply
+
+    def refuse_for(self, seconds: float) -> None:
+        """An outage: every DATA command for the next `seconds` gets a 451."""
+        with self._lock:
+            self._state.down_until = time.monotonic() + seconds
 
     def stall_next(self) -> None:
         with self._lock:

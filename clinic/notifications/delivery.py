@@ -2,8 +2,12 @@
 
 A worker claims the row with a conditional update (PENDING to SENDING) and acts only if it won,
 so a message delivered twice sends once. A failure that may pass is tried again later with
-exponential backoff; one that won't, or the last try, marks the row FAILED and tells the clinic
-admins (clinic/notifications/failures.py). The beat sweep (clinic/notifications/sweep.py)
+exponential backoff (capped at NOTIFICATION_RETRY_MAX_SECONDS) for
+NOTIFICATION_RETRY_WINDOW_MINUTES from its first try; one that won't pass, or still failing when
+the window closes, marks the row FAILED and tells the clinic admins
+(clinic/notifications/failures.py). The first email that goes through after failures brings
+every other email waiting on a retry forward, so a relay back from an outage is caught up at
+once rather than at each row's own next try. The beat sweep (clinic/notifications/sweep.py)
 re-queues rows whose message was lost and rows left SENDING by a worker that died.
 
 The one unavoidable window: a worker killed after the mail server accepted a message but before
@@ -32,6 +36,7 @@ from clinic.notifications.models import (
     NotificationChannel,
     NotificationStatus,
 )
+from clinic.notifications.outbox import notifications_enqueue
 
 logger = logging.getLogger("clinic.notifications")
 
@@ -129,7 +134,7 @@ def notification_deliver(*, notification_id: int) -> Delivery:
         _finish(notification, attempt, NotificationStatus.CANCELLED, AttemptOutcome.SKIPPED, exc)
         return Delivery(DeliveryOutcome.CANCELLED)
     except TransientDeliveryError as exc:
-        if notification.attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
+        if timezone.now() < _retry_deadline(notification):
             delay = retry_delay(notification.attempts)
             _finish(
                 notification,
@@ -155,7 +160,51 @@ def notification_deliver(*, notification_id: int) -> Delivery:
         )
         raise
     _finish(notification, attempt, NotificationStatus.SENT, AttemptOutcome.SENT, "")
+    _bring_forward_after(notification)
     return Delivery(DeliveryOutcome.SENT)
+
+
+def _retry_deadline(notification: Notification):
+    """When this round of tries gives up: the window counts from its first try (an admin's
+    retry starts a new round, and a new window)."""
+    first = (
+        DeliveryAttempt.objects.filter(
+            notification=notification, retry_round=notification.retry_round
+        )
+        .order_by("started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    ) or notification.created_at
+    return first + timedelta(minutes=settings.NOTIFICATION_RETRY_WINDOW_MINUTES)
+
+
+def _bring_forward_after(sent: Notification) -> list[int]:
+    """The way out went through: every row of the same way out still waiting on a retry (emails
+    through the relay, SMS through the provider, webhooks to this endpoint) is due now."""
+    if sent.channel == NotificationChannel.IN_APP:
+        return []
+    now = timezone.now()
+    waiting = Notification.objects.filter(
+        channel=sent.channel,
+        status=NotificationStatus.PENDING,
+        next_attempt_at__gt=now + EARLY_TOLERANCE,
+        attempts__gt=0,
+    ).exclude(pk=sent.pk)
+    if sent.channel == NotificationChannel.WEBHOOK:
+        waiting = waiting.filter(webhook_id=sent.webhook_id)
+    ids = list(
+        waiting.order_by("next_attempt_at").values_list("pk", flat=True)[
+            : settings.NOTIFICATION_SWEEP_BATCH
+        ]
+    )
+    if not ids:
+        return []
+    Notification.objects.filter(pk__in=ids, status=NotificationStatus.PENDING).update(
+        next_attempt_at=now
+    )
+    transaction.on_commit(lambda: notifications_enqueue(notification_ids=ids))
+    logger.info("delivery resumed: %d waiting notification(s) brought forward", len(ids))
+    return ids
 
 
 def _error_text(error) -> str:

@@ -84,7 +84,12 @@ def _release_stuck(*, notification_id: int, stuck_before, now) -> str | None:
     DeliveryAttempt.objects.filter(
         notification=notification, outcome=AttemptOutcome.IN_PROGRESS
     ).update(outcome=AttemptOutcome.INTERRUPTED, finished_at=now, error=error)
-    if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+    interrupted = DeliveryAttempt.objects.filter(
+        notification=notification,
+        retry_round=notification.retry_round,
+        outcome=AttemptOutcome.INTERRUPTED,
+    ).count()
+    if interrupted >= settings.NOTIFICATION_MAX_ATTEMPTS:
         notification.status = NotificationStatus.FAILED
         notification.failed_at = now
         notification.last_error = error

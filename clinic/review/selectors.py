@@ -3,10 +3,16 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Count, Q, TextChoices
+from django.db.models import Count, Min, Q, TextChoices
 from django.utils import timezone
 
 from advice.levels import TriageLevel
+from clinic.notifications.models import (
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+)
 from clinic.records.models import Appointment
 from clinic.records.selectors import name_search
 from clinic.review.models import FLAGGED_LEVELS, Case, CaseStatus, acknowledgement_target
@@ -177,3 +183,51 @@ def intake_status(appointment: Appointment) -> IntakeStatus:
     if response is None:
         return IntakeStatus.NOT_STARTED
     return IntakeStatus.SUBMITTED if response.is_submitted else IntakeStatus.IN_PROGRESS
+
+
+# --- Alerts that have not gone out -------------------------------------------------------------
+
+ALERT_KINDS = (NotificationKind.CASE_FLAGGED, NotificationKind.CASE_ESCALATED)
+UNDELIVERED = (NotificationStatus.PENDING, NotificationStatus.SENDING, NotificationStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class DeliveryBacklog:
+    waiting: int  # alert emails, texts and webhook calls not sent yet (being retried)
+    late_cases: int  # unacknowledged cases whose alert has not gone out within their target
+    oldest_minutes: int | None  # how long the oldest waiting alert has waited
+
+    @property
+    def healthy(self) -> bool:
+        return self.late_cases == 0
+
+
+def delivery_backlog(*, now=None) -> DeliveryBacklog:
+    """Clinician alerts that have not gone out by email, SMS or webhook (one query).
+
+    A case is late when it is still unacknowledged and an alert about it has not been sent
+    within its level's acknowledgement target: the staff pages then show a banner to every
+    clinician and admin, and /healthz/delivery answers 503.
+    """
+    now = now or timezone.now()
+    too_long = Q()
+    for level in FLAGGED_LEVELS:
+        too_long |= Q(level=level, created_at__lte=now - acknowledgement_target(level))
+    being_retried = Q(status__in=(NotificationStatus.PENDING, NotificationStatus.SENDING))
+    late = Q(status__in=UNDELIVERED, case__status=CaseStatus.NEW) & too_long
+    waiting = (
+        Notification.objects.filter(kind__in=ALERT_KINDS)
+        .exclude(channel=NotificationChannel.IN_APP)
+        .filter(being_retried | late)
+        .aggregate(
+            count=Count("pk", filter=being_retried),
+            oldest=Min("created_at", filter=being_retried),
+            late=Count("case", filter=late, distinct=True),
+        )
+    )
+    oldest = waiting["oldest"]
+    return DeliveryBacklog(
+        waiting=waiting["count"],
+        late_cases=waiting["late"],
+        oldest_minutes=int((now - oldest).total_seconds() // 60) if oldest else None,
+    )

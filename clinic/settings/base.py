@@ -212,12 +212,19 @@ SOON_ACK_TARGET = timedelta(hours=env_int("SOON_ACK_TARGET_HOURS", 48, minimum=1
 # --- Notifications (clinic/notifications/) ------------------------------------------------
 # Links in emails and webhooks point here: the address staff and patients reach the site at.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# Tries per notification before it is marked failed and the clinic admins are told.
+# A failure that may pass (a mail server answering 451, a refused connection, a timeout) is
+# tried again for this long after the first try before the row is marked failed and the clinic
+# admins are told: an outage of hours loses nothing.
+NOTIFICATION_RETRY_WINDOW_MINUTES = env_int("NOTIFICATION_RETRY_WINDOW_MINUTES", 24 * 60, minimum=1)
+# Deliveries that die with their worker (killed, out of memory) before the row fails: a message
+# that keeps killing workers must not loop for ever.
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5, minimum=1)
 # Exponential backoff with jitter: base * 2^(attempt-1), capped; the cap stays under the Redis
-# visibility timeout (checked below) so a delayed retry is never redelivered early.
+# visibility timeout (checked below) so a delayed retry is never redelivered early. The cap is
+# short so that a relay back from an outage is found within minutes; the first delivery that
+# then goes through brings every other waiting one forward (clinic/notifications/delivery.py).
 NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 30, minimum=1)
-NOTIFICATION_RETRY_MAX_SECONDS = env_int("NOTIFICATION_RETRY_MAX_SECONDS", 3600, minimum=1)
+NOTIFICATION_RETRY_MAX_SECONDS = env_int("NOTIFICATION_RETRY_MAX_SECONDS", 300, minimum=1)
 # A row left SENDING this long belongs to a worker that died: the sweep hands it out again.
 # Longer than the hard task time limit, so a slow but living delivery is never sent twice.
 NOTIFICATION_SENDING_TIMEOUT_SECONDS = env_int(

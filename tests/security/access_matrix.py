@@ -16,6 +16,7 @@ ROLES = ("anonymous", "verified patient", "front desk", "clinician", "clinic adm
 PAGES = {
     "": (200, 200, 200, 200, 200),
     "healthz": (200, 200, 200, 200, 200),
+    "healthz/delivery": (200, 200, 200, 200, 200),
     "accounts/login/": (200, 200, 200, 200, 200),
     "accounts/logout/": (405, 405, 405, 405, 405),
     "accounts/2fa/": (302, 302, 302, 302, 302),

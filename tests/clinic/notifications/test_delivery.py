@@ -80,17 +80,25 @@ def test_a_451_is_retried_later_with_backoff_and_the_error_is_kept(clinician, sm
     assert len(smtp.received) == 1
 
 
-def test_after_the_last_attempt_it_fails_and_the_clinic_admins_are_told(
+def test_when_the_retry_window_closes_it_fails_and_the_clinic_admins_are_told(
     clinician, admin_user, smtp, settings
 ):
-    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    settings.NOTIFICATION_RETRY_WINDOW_MINUTES = 60
     smtp.refuse(2)
     notification = email_of(flag(), clinician)
-    notification_deliver(notification_id=notification.pk)
+    assert notification_deliver(notification_id=notification.pk).outcome == "retry"
+    # 59 minutes of outage later: still inside the window, so tried again.
+    notification.delivery_attempts.update(started_at=timezone.now() - timedelta(minutes=59))
     Notification.objects.filter(pk=notification.pk).update(next_attempt_at=timezone.now())
+    assert notification_deliver(notification_id=notification.pk).outcome == "retry"
+    # An hour and more after the first try: it gives up, visibly.
+    notification.delivery_attempts.update(started_at=timezone.now() - timedelta(minutes=61))
+    Notification.objects.filter(pk=notification.pk).update(next_attempt_at=timezone.now())
+    smtp.refuse(1)
     assert notification_deliver(notification_id=notification.pk).outcome == "failed"
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.FAILED and notification.failed_at
+    assert notification.attempts == 3
     notices = Notification.objects.filter(kind=NotificationKind.DELIVERY_FAILED)
     assert {(n.channel, n.recipient_id) for n in notices} == {
         ("in_app", admin_user.pk),
@@ -104,7 +112,7 @@ def test_after_the_last_attempt_it_fails_and_the_clinic_admins_are_told(
 
 
 def test_a_failure_notice_that_fails_is_not_announced_again(clinician, admin_user, settings):
-    settings.NOTIFICATION_MAX_ATTEMPTS = 1
+    settings.NOTIFICATION_RETRY_WINDOW_MINUTES = 0  # gives up at the first failure
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
     notification = email_of(flag(), clinician)
@@ -183,3 +191,38 @@ def test_notification_tasks_have_their_own_queue_and_beat_runs_the_periodic_jobs
     } <= scheduled
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1
+
+
+def test_many_more_tries_than_before_fit_in_the_window_and_none_is_lost(clinician, smtp, settings):
+    """The old limit was 5 tries (a few minutes at the default backoff). Now a failure that may
+    pass is tried until the window closes: 12 refusals in a row, then the relay is back."""
+    settings.NOTIFICATION_RETRY_WINDOW_MINUTES = 24 * 60
+    smtp.refuse(12)
+    notification = email_of(flag(), clinician)
+    outcomes = []
+    for _ in range(13):
+        outcomes.append(notification_deliver(notification_id=notification.pk).outcome)
+        Notification.objects.filter(pk=notification.pk).update(next_attempt_at=timezone.now())
+    assert outcomes == ["retry"] * 12 + ["sent"]
+    assert len(smtp.received) == 1
+
+
+def test_the_first_email_through_brings_every_waiting_one_forward(
+    clinician, smtp, settings, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATION_RETRY_BASE_SECONDS = 300
+    smtp.refuse(3)
+    waiting = [email_of(flag(), clinician) for _ in range(3)]
+    for row in waiting:
+        assert notification_deliver(notification_id=row.pk).outcome == "retry"
+    later = Notification.objects.filter(pk__in=[r.pk for r in waiting])
+    assert all(r.next_attempt_at > timezone.now() + timedelta(minutes=2) for r in later)
+    # The relay is back: a new alert goes straight through, and takes the others with it.
+    fresh = email_of(flag(), clinician)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert notification_deliver(notification_id=fresh.pk).outcome == "sent"
+    assert callbacks, "the waiting rows were not queued again"
+    for row in later.all():
+        assert row.next_attempt_at <= timezone.now()
+        assert notification_deliver(notification_id=row.pk).outcome == "sent"
+    assert len(smtp.received) == 4

@@ -277,3 +277,44 @@ def test_smtp_451_twice_then_accepted_is_delivered_once_with_the_attempts_record
     # Exponential backoff: about 0.5-1 s after the first refusal, 1-2 s after the second.
     waits = [b.started_at - a.finished_at for a, b in zip(attempts, attempts[1:], strict=False)]
     assert waits[0] >= timedelta(seconds=0.45) and waits[1] >= timedelta(seconds=0.95)
+
+
+# A relay outage far longer than the old retry window ------------------------------------------
+
+
+def test_a_relay_outage_longer_than_any_retry_loses_no_flag_email(broker, smtp, start_worker):
+    """The relay answers 451 to everything for 40 s while 20 cases are flagged.
+
+    Time is shortened by settings, not by touching our code: backoff from 1 s, capped at 2 s
+    (production: 30 s and 5 minutes), so the outage is 20 caps long, as an outage of 100 minutes
+    is in production; the old limit of 5 tries gave up after about 7 s here. Every flag email is
+    delivered exactly once, promptly after the relay is back, and none is marked failed.
+    """
+    on_duty_clinician()
+    smtp.refuse_for(40)
+    start_worker(
+        concurrency=2,
+        extra_env={
+            "NOTIFICATION_RETRY_MAX_SECONDS": "2",
+            "NOTIFICATION_RETRY_WINDOW_MINUTES": "30",
+        },
+    )
+    for _ in range(20):
+        flag_case()
+    rows = list(emails())
+    assert len(rows) == 20
+    down_until = time.monotonic() + 40
+    wait_until(
+        lambda: DeliveryAttempt.objects.filter(outcome=AttemptOutcome.TRANSIENT).count() >= 100,
+        timeout=45,
+        what="many refused tries during the outage",
+    )
+    assert smtp.count() == 0
+    assert not emails().filter(status="failed").exists()
+    wait_until(all_sent(20), timeout=60, what="every flag email sent after the outage")
+    caught_up = time.monotonic() - down_until
+    wait_until(drained(broker), timeout=30, what="queue drained")
+    assert_each_delivered_once(smtp, rows)
+    assert not emails().filter(status="failed").exists()
+    assert caught_up < 10, f"caught up {caught_up:.1f} s after the relay came back"
+    assert not Notification.objects.filter(kind="delivery_failed").exists()

@@ -61,6 +61,9 @@ def test_a_delivery_that_keeps_killing_workers_fails_instead_of_looping(
     Notification.objects.filter(pk=notification.pk).update(
         status="sending", claimed_at=timezone.now() - timedelta(hours=1), attempts=3
     )
+    # Two deliveries already died with their worker; the third is dying now.
+    for number, outcome in ((1, "interrupted"), (2, "interrupted"), (3, "in_progress")):
+        DeliveryAttempt.objects.create(notification=notification, number=number, outcome=outcome)
     assert notifications_sweep().failed == 1
     assert Notification.objects.get(pk=notification.pk).status == "failed"
     assert Notification.objects.filter(kind="delivery_failed", recipient=admin_user).exists()
