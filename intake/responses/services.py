@@ -34,6 +34,7 @@ def response_open(*, appointment: Appointment) -> Response:
 class PageSave:
     ok: bool
     errors: dict
+    # Show the emergency screen now: this page's answers met an emergency not shown before.
     emergency: bool = False
 
 
@@ -71,6 +72,14 @@ def response_save_page(*, response: Response, page_id: str, raw: dict) -> PageSa
         definition=definition, answers=locked.answers, age=_age(locked.appointment)
     )
     emergency = result.level == TriageLevel.EMERGENCY
+    # The emergency screen is shown when an emergency is first met, and again only for a new
+    # one: a patient who read it and chose to finish is not sent back to it by every page.
+    already_shown = {
+        reason["rule_id"]
+        for reason in locked.triage_reasons or []
+        if reason.get("level") == TriageLevel.EMERGENCY
+    }
+    news = {r.rule_id for r in result.reasons if r.level is TriageLevel.EMERGENCY} - already_shown
     if emergency:
         flagging.flag(appointment=locked.appointment, level=result.level, reasons=result.reasons)
         locked.triage_level = result.level
@@ -79,7 +88,7 @@ def response_save_page(*, response: Response, page_id: str, raw: dict) -> PageSa
             locked.emergency_shown_at = locked.updated_at
     locked.save()
     response.refresh_from_db()
-    return PageSave(ok=True, errors={}, emergency=emergency)
+    return PageSave(ok=True, errors={}, emergency=bool(news))
 
 
 @dataclass(frozen=True)
