@@ -26,6 +26,8 @@ from intake.responses.services import response_open, response_save_page, respons
 SESSION_TOKEN = "pv_token_digest"  # noqa: S105 (a session key, not a secret)
 SESSION_APPOINTMENT = "pv_appointment"
 SESSION_SEEN = "pv_last_seen"
+# How many times the thank-you page asks whether the PDF is ready (every 2 s) before it stops.
+PDF_POLLS = 30
 # SESSION_LINK (clinic.audit.trail) holds the verified link's id: "who" in the audit trail.
 
 GENERIC_FAILURE = (
@@ -54,7 +56,7 @@ def _private(response):
     return response
 
 
-def _get_response_for_patient(request) -> Response:
+def _get_response_for_patient(request, *, activity: bool = True) -> Response:
     """The one response this browser session may see, or PatientSessionExpired."""
     appointment_id = request.session.get(SESSION_APPOINTMENT)
     seen = request.session.get(SESSION_SEEN, 0)
@@ -68,7 +70,8 @@ def _get_response_for_patient(request) -> Response:
     if not link_ok.exists():
         request.session.pop(SESSION_APPOINTMENT, None)
         raise PatientSessionExpired
-    request.session[SESSION_SEEN] = time.time()
+    if activity:  # what the page polls by itself is not the patient doing something
+        request.session[SESSION_SEEN] = time.time()
     response = (
         Response.objects.filter(appointment_id=appointment_id)
         .select_related("appointment__patient", "questionnaire")
@@ -80,10 +83,15 @@ def _get_response_for_patient(request) -> Response:
     return response
 
 
-def patient_view(view):
+def patient_view(view=None, *, activity: bool = True):
+    """A page of the verified patient's own. `activity=False` for what the page asks for by
+    itself (the PDF status poll): it must not keep an idle session alive on a shared phone."""
+    if view is None:
+        return lambda inner: patient_view(inner, activity=activity)
+
     def wrapped(request, *args, **kwargs):
         try:
-            response = _get_response_for_patient(request)
+            response = _get_response_for_patient(request, activity=activity)
         except PatientSessionExpired:
             if request.session.get(SESSION_TOKEN):
                 messages.info(request, "For your privacy, please confirm your date of birth again.")
@@ -103,11 +111,18 @@ def patient_view(view):
     return wrapped
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def link_open(request, token: str):
-    """Keep the token out of the address bar: remember its hash, go to a clean URL."""
+    """Keep the token out of the address bar: remember its hash, go to a clean URL.
+
+    A patient's session and a staff sign-in never share a browser session. A signed-in staff
+    member who follows a patient link (from an email, say) is asked first, rather than signed
+    out by surprise; continuing is a POST from that page (CSRF-checked).
+    """
     if len(token) > 100:
         raise Http404
+    if request.user.is_authenticated and request.method != "POST":
+        return _private(render(request, "intake/link_signed_in.html"))
     request.session.flush()
     request.session[SESSION_TOKEN] = token_hash(token)
     response = _private(redirect("portal:verify"))
@@ -287,10 +302,17 @@ def done(request, response):
 
 
 @require_safe
-@patient_view
+@patient_view(activity=False)
 def handout_pdf_status(request, response):
+    """Polled every 2 s by the thank-you page while the PDF is made, at most PDF_POLLS times
+    (about a minute): then the page asks the patient to reload instead of polling for ever."""
     handout = getattr(response, "handout", None)
-    return render(request, "intake/partials/pdf_status.html", {"handout": handout})
+    try:
+        polls = min(max(int(request.GET.get("n", "0")), 0), PDF_POLLS)
+    except ValueError:
+        polls = 0
+    context = {"handout": handout, "next_poll": polls + 1, "stop_polling": polls >= PDF_POLLS}
+    return render(request, "intake/partials/pdf_status.html", context)
 
 
 @require_safe

@@ -43,7 +43,7 @@ PAGES = {
     "p/done/": (403, 200, 403, 403, 403),
     "p/handout/pdf/": (403, 200, 403, 403, 403),
     "p/handout/pdf/status/": (403, 200, 403, 403, 403),
-    "p/<str:token>/": (302, 302, 302, 302, 302),
+    "p/<str:token>/": (302, 302, 200, 200, 200),
     # The admin site's own pages (its models are below).
     "admin/": (302, 302, 200, 200, 200),
     "admin/login/": (302, 302, 302, 302, 302),

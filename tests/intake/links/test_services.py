@@ -222,3 +222,86 @@ def test_verify_still_works_when_the_cache_is_down(client, link, patient, settin
     assert WRONG.encode() in _verify(client, "1990-01-01").content
     assert PrevisitLink.objects.get(pk=link[0].pk).failed_attempts == 1
     assert _verify(client, patient.date_of_birth.isoformat()).status_code == 302
+
+
+# --- Telling real links from random ones, and clinics behind one address -----------------------
+
+
+@override_settings(PREVISIT_VERIFY_PER_IP_PER_HOUR=3)
+def test_patients_who_confirm_their_date_are_not_counted_against_their_address(client):
+    """The 31st patient of the hour behind a clinic's Wi-Fi was told to wait: only failures
+    count now."""
+    from django.core.cache import cache
+
+    cache.delete("previsit:verify-ip:127.0.0.1")
+    for _ in range(6):
+        appointment = AppointmentFactory()
+        _, token = link_issue(appointment=appointment)
+        client.get(f"/p/{token}/")
+        response = _verify(client, appointment.patient.date_of_birth.isoformat())
+        assert response.status_code == 302, response.content[:300]
+        client.logout()
+    cache.delete("previsit:verify-ip:127.0.0.1")
+
+
+def test_an_unknown_link_locks_on_the_same_try_as_a_real_one(client, link, settings):
+    from django.core.cache import cache
+
+    settings.PREVISIT_VERIFY_PER_IP_PER_HOUR = 1000
+    cache.delete("previsit:verify-ip:127.0.0.1")
+    answers = {}
+    for name, token in (("real", link[1]), ("unknown", "not-a-real-token-but-long-enough-x")):
+        _open(client, token)
+        answers[name] = [
+            (response.status_code, LOCKED.encode() in response.content)
+            for response in (_verify(client, "1990-01-01") for _ in range(7))
+        ]
+    assert answers["real"] == answers["unknown"]
+    assert answers["real"][:4] == [(400, False)] * 4
+    assert all(locked for _, locked in answers["real"][4:])
+
+
+def test_a_link_locked_again_and_again_emails_the_admins_within_a_limit(
+    client, settings, admin_user
+):
+    from clinic.notifications.models import Notification
+
+    settings.PREVISIT_VERIFY_PER_IP_PER_HOUR = 1000
+    settings.LINK_LOCKED_EMAILS_PER_HOUR = 2
+    for _ in range(4):
+        appointment = AppointmentFactory()
+        _, token = link_issue(appointment=appointment)
+        _open(client, token)
+        for _ in range(5):
+            _verify(client, "1990-01-01")
+    notices = Notification.objects.filter(kind="link_locked")
+    assert notices.filter(channel="in_app").count() == 4  # always in the app
+    assert notices.filter(channel="email").count() == 2  # by email, at most 2 an hour
+
+
+# --- A staff member who follows a patient link ------------------------------------------------
+
+
+def test_a_signed_in_clinician_who_opens_a_patient_link_is_asked_before_being_signed_out(
+    client, link, patient, clinician
+):
+    client.force_login(clinician)
+    page = client.get(f"/p/{link[1]}/")
+    assert page.status_code == 200
+    assert b"You are signed in as staff" in page.content
+    assert link[1].encode() not in page.content  # the page does not repeat the token
+    # Staying: still signed in.
+    assert client.get("/dashboard/").status_code == 200
+    # Continuing (a POST from that page): signed out, on to the patient's check.
+    client.get(f"/p/{link[1]}/")
+    moved = client.post(f"/p/{link[1]}/")
+    assert moved["Location"] == "/p/verify/"
+    assert client.get("/dashboard/").status_code == 302  # signed out
+    assert _verify(client, patient.date_of_birth.isoformat()).status_code == 302
+
+
+def test_a_post_to_a_link_without_the_form_is_refused(link):
+    from django.test import Client
+
+    scanner = Client(enforce_csrf_checks=True)
+    assert scanner.post(f"/p/{link[1]}/").status_code == 403

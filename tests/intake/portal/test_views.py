@@ -107,6 +107,28 @@ def test_emergency_answer_shows_the_emergency_screen_at_once_and_flags_the_case(
     assert portal.get("/p/start/")["Location"] == "/p/q/page-symptoms/"
 
 
+def test_a_patient_who_chose_to_finish_after_the_emergency_screen_can(portal):
+    _post_page(portal, "page-reason", {"reason": ["chest-pain"]})
+    first = _post_page(
+        portal,
+        "page-urgent",
+        {
+            "urgent-now": ["chest-pain"],
+            "chest-pain-with": ["heavy"],
+            "chest-pain-minutes": "over-15",
+        },
+    )
+    assert first["Location"] == "/p/emergency/"
+    # The same emergency does not send every later page back to the screen.
+    calm = {"since": "today", "severity": "7", "fever": "false"}
+    assert _post_page(portal, "page-symptoms", calm)["Location"] == "/p/q/page-details/"
+    assert _post_page(portal, "page-symptoms", calm)["Location"] == "/p/q/page-details/"
+    # A new emergency on a later page is shown again.
+    febrile = {**calm, "fever": "true", "temperature": "39", "fever-with": ["stiff-neck"]}
+    assert _post_page(portal, "page-symptoms", febrile)["Location"] == "/p/emergency/"
+    assert _post_page(portal, "page-symptoms", febrile)["Location"] == "/p/q/page-details/"
+
+
 def test_self_harm_plan_shows_the_crisis_line(portal, definition):
     answers = VIGNETTES["V06"]["answers"]
     for page_id, data in page_posts(definition, answers):
@@ -204,3 +226,39 @@ def test_a_patient_under_16_is_asked_to_contact_the_clinic_instead(client, years
         assert "written for adults" in posted.content.decode()
         stored = Response.objects.filter(appointment__patient=patient)
         assert all(response.answers == {} for response in stored)
+
+
+# --- The idle logoff is not defeated by the page polling for its PDF ----------------------------
+
+
+def test_the_pdf_poll_does_not_count_as_activity_and_stops_after_a_minute(
+    portal, definition, settings
+):
+    import time
+
+    settings.PATIENT_IDLE_MINUTES = 1
+    _fill(portal, definition, VIGNETTES["V13"]["answers"])
+    assert portal.post("/p/review/")["Location"] == "/p/done/"
+    session = portal.session
+    session["pv_last_seen"] = seen = time.time() - 50
+    session.save()
+    poll = portal.get("/p/handout/pdf/status/")
+    assert poll.status_code == 200 and b"being prepared" in poll.content
+    assert portal.session["pv_last_seen"] == seen  # the poll did not keep the session alive
+    session = portal.session
+    session["pv_last_seen"] = time.time() - 70
+    session.save()
+    assert b"being prepared" not in portal.get("/p/handout/pdf/status/").content  # logged off
+
+
+def test_the_pdf_poll_ends_with_a_message_instead_of_polling_for_ever(portal, definition):
+    _fill(portal, definition, VIGNETTES["V13"]["answers"])
+    portal.post("/p/review/")
+    first = portal.get("/p/handout/pdf/status/").content.decode()
+    assert 'hx-get="/p/handout/pdf/status/?n=1"' in first
+    last = portal.get("/p/handout/pdf/status/?n=29").content.decode()
+    assert 'hx-get="/p/handout/pdf/status/?n=30"' in last
+    done = portal.get("/p/handout/pdf/status/?n=30").content.decode()
+    assert "hx-get" not in done and "taking longer than usual" in done
+    for bad in ("abc", "-5", "99999999999999999999", "\x00"):
+        assert portal.get("/p/handout/pdf/status/", {"n": bad}).status_code == 200
