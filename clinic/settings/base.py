@@ -233,6 +233,9 @@ NOTIFICATION_SENDING_TIMEOUT_SECONDS = env_int(
 # A row still PENDING this long after it was due lost its message (broker down at commit).
 NOTIFICATION_PENDING_GRACE_SECONDS = env_int("NOTIFICATION_PENDING_GRACE_SECONDS", 60, minimum=1)
 NOTIFICATION_SWEEP_BATCH = env_int("NOTIFICATION_SWEEP_BATCH", 1000, minimum=1)
+# Emails to the admins about links locked by wrong dates of birth, at most, an hour (the in-app
+# notice is always made): anyone holding a link can lock it, over and over.
+LINK_LOCKED_EMAILS_PER_HOUR = env_int("LINK_LOCKED_EMAILS_PER_HOUR", 5, minimum=1)
 # How many people from the escalation list are told, besides the clinic admins.
 ESCALATION_CONTACTS = env_int("ESCALATION_CONTACTS", 2, minimum=1)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
@@ -422,7 +425,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Patient-link tokens never reach a log (clinic/logging_filters.py).
+    "filters": {"redact_tokens": {"()": "clinic.logging_filters.RedactLinkTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own handlers (the console in DEBUG, the admins' email) are replaced by ours,
+        # so every Django record passes the token filter.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

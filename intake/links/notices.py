@@ -3,27 +3,46 @@
 Says which link, never whose. Its form is registered with the outbox in IntakeConfig.ready().
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from clinic.http import absolute_url
 from clinic.notifications import outbox
 from clinic.notifications.email import render_email
 from clinic.notifications.kinds import KindHandlers, Message
-from clinic.notifications.models import Notification, NotificationKind
+from clinic.notifications.models import Notification, NotificationChannel, NotificationKind
 from clinic.staff.selectors import clinic_admins
 
 
 def notify_link_locked(*, link) -> list[int]:
-    """Tell the clinic admins (in the app and by email) that a patient link locked itself.
+    """Tell the clinic admins (in the app, and by email within a limit) that a patient link
+    locked itself.
 
     Called by `link_verify` inside its transaction when the wrong dates of birth reach the
-    limit: someone may be guessing.
+    limit: someone may be guessing. Anyone who has a link can lock it, so the emails are
+    limited: one per link a day, and LINK_LOCKED_EMAILS_PER_HOUR for the clinic; the in-app
+    notice is always made.
     """
+    now = timezone.now()
+    sent = Notification.objects.filter(
+        kind=NotificationKind.LINK_LOCKED, channel=NotificationChannel.EMAIL
+    )
+    email = (
+        not sent.filter(previsit_link=link, created_at__gte=now - timedelta(days=1)).exists()
+        and sent.filter(created_at__gte=now - timedelta(hours=1))
+        .values("previsit_link")
+        .distinct()
+        .count()
+        < settings.LINK_LOCKED_EMAILS_PER_HOUR
+    )
     return outbox.staff_alert(
         kind=NotificationKind.LINK_LOCKED,
         key=f"link-locked:{link.pk}:{link.locked_until.isoformat()}",
         users=clinic_admins(),
+        email=email,
         previsit_link=link,
     )
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import TextChoices
+from django.db.models import F, TextChoices
 from django.utils import timezone
 from redis.exceptions import RedisError
 
@@ -98,24 +98,57 @@ class VerifyOutcome(TextChoices):
     RATE_LIMITED = "rate_limited", "Too many checks from this address"
 
 
-def _rate_limited(ip: str | None) -> bool:
-    """At most N checks an hour from one address, counted in the shared cache.
+def _ip_key(ip: str | None) -> str:
+    return f"previsit:verify-ip:{ip or 'unknown'}"
 
-    If the cache (Redis) is down, the check is skipped rather than locking every patient out:
-    the per-link failure count, kept in the database, still locks a link after a few tries.
+
+def _rate_limited(ip: str | None) -> bool:
+    """At most N failed checks an hour from one address, counted in the shared cache.
+
+    Only failures count: a clinic's Wi-Fi or a carrier's NAT puts many patients behind one
+    address, and each of them confirming their date of birth is not an attack. If the cache
+    (Redis) is down, the check is skipped rather than locking every patient out: the per-link
+    failure count, kept in the database, still locks a link after a few tries.
     """
-    key = f"previsit:verify-ip:{ip or 'unknown'}"
     try:
-        cache.add(key, 0, timeout=3600)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=3600)
-            count = 1
+        count = cache.get(_ip_key(ip)) or 0
     except CACHE_ERRORS as exc:
         logger.warning("verify rate limit skipped: cache unavailable (%s)", type(exc).__name__)
         return False
-    return count > settings.PREVISIT_VERIFY_PER_IP_PER_HOUR
+    return count >= settings.PREVISIT_VERIFY_PER_IP_PER_HOUR
+
+
+def _count_failure(ip: str | None) -> None:
+    key = _ip_key(ip)
+    try:
+        cache.add(key, 0, timeout=3600)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=3600)
+    except CACHE_ERRORS as exc:
+        logger.warning("verify failure not counted: cache unavailable (%s)", type(exc).__name__)
+
+
+def _unknown_link_failure(token_digest: str, now) -> bool:
+    """Count a failed check of a link that does not exist, expired or was revoked, as a real
+    link counts its wrong dates; True when this one locks it. Unknown links then answer
+    exactly as real ones do ("Too many tries" on the same try, for the same time), so the
+    answers tell no one whether a link exists."""
+    key = f"previsit:verify-unknown:{token_digest}"
+    lock_key = f"{key}:locked"
+    try:
+        if cache.get(lock_key):
+            return True
+        cache.add(key, 0, timeout=settings.PREVISIT_LOCK_MINUTES * 60)
+        failures = cache.incr(key)
+        if failures >= settings.PREVISIT_MAX_DOB_FAILURES:
+            cache.set(lock_key, now.isoformat(), timeout=settings.PREVISIT_LOCK_MINUTES * 60)
+            cache.delete(key)
+            return True
+    except (ValueError, *CACHE_ERRORS):
+        return False
+    return False
 
 
 @transaction.atomic
@@ -138,16 +171,25 @@ def link_verify(
     expected = link.appointment.patient.date_of_birth.isoformat() if link else "0000-00-00"
     matches = hmac.compare_digest(expected.encode(), date_of_birth.isoformat().encode())
     if link is None or link.is_revoked or link.expires_at <= now:
+        _count_failure(ip)
+        locked = _unknown_link_failure(token_digest, now)
+        # The same database work a real link's wrong date does (an update, an insert), so
+        # the time of the answer does not tell the two apart either.
+        PrevisitLink.objects.filter(token_hash=token_digest, pk__lt=0).update(
+            failed_attempts=F("failed_attempts") + 1
+        )
         LinkAttempt.objects.create(
             link=link, ip_address=ip, succeeded=False, outcome=LinkAttemptOutcome.BAD_LINK
         )
-        return VerifyOutcome.WRONG, None
+        return (VerifyOutcome.LOCKED if locked else VerifyOutcome.WRONG), None
     if link.is_locked(now):
+        _count_failure(ip)
         LinkAttempt.objects.create(
             link=link, ip_address=ip, succeeded=False, outcome=LinkAttemptOutcome.LOCKED
         )
         return VerifyOutcome.LOCKED, None
     if not matches:
+        _count_failure(ip)
         link.failed_attempts += 1
         outcome = LinkAttemptOutcome.WRONG_DATE
         if link.failed_attempts >= settings.PREVISIT_MAX_DOB_FAILURES:
