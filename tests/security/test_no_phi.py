@@ -62,7 +62,7 @@ def _deliver_everything():
 
 
 def test_a_whole_flow_leaves_no_health_information_outside_the_database(
-    client, caplog, mailoutbox, tasks, settings, django_capture_on_commit_callbacks
+    client, caplog, mailoutbox, tasks, settings, django_capture_on_commit_callbacks, console
 ):
     caplog.set_level(logging.DEBUG)
     settings.DEBUG_PROPAGATE_EXCEPTIONS = False
@@ -108,6 +108,11 @@ def test_a_whole_flow_leaves_no_health_information_outside_the_database(
         for _ in range(settings.PREVISIT_MAX_DOB_FAILURES):
             guesser.post("/p/verify/", {"date_of_birth": "1970-01-01"})
         _deliver_everything()
+        # Email link scanners POST, PUT and OPTIONS the live links.
+        scanner = Client(enforce_csrf_checks=True)
+        for live in (token, guessed):
+            for method in ("post", "put", "options"):
+                getattr(scanner, method)(f"/p/{live}/")
         # A clinician reads the case.
         staff = client.__class__()
         staff.force_login(clinician)
@@ -121,7 +126,10 @@ def test_a_whole_flow_leaves_no_health_information_outside_the_database(
     assert len(mailoutbox) >= 4
     assert {m.to[0] for m in mailoutbox} >= {patient.email, clinician.email, admin.email}
 
+    written = console.getvalue()
+    assert token not in written and guessed not in written, "a live link token reached the log"
     places = {
+        "console log": written,
         "log": "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records),
         "email": "\n".join(
             f"{m.subject}\n{m.body}\n" + "".join(str(a[0]) for a in m.alternatives)
