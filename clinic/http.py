@@ -2,8 +2,10 @@
 absolute links for messages."""
 
 import ipaddress
+import re
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 from django.utils.cache import add_never_cache_headers
 
 
@@ -41,3 +43,33 @@ def no_store(response):
 def absolute_url(path: str) -> str:
     """A link for an email, an SMS or a webhook: the address staff and patients reach us at."""
     return f"{settings.SITE_URL}{path}"
+
+
+_DATE_PART = re.compile(r"__(year|month|day)$")
+
+
+class RefuseNulInQueries:
+    """Query values the database or the admin can't take are refused with a 400 naming the
+    parameter, instead of an error page: a NUL character (PostgreSQL can't store or compare
+    it; forms already refuse it field by field), and an admin date drill-down (`__year`,
+    `__month`, `__day`) that is not a small number (Django's changelist only catches
+    ValueError, and a 30-digit year overflows)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for key, values in request.GET.lists():
+            name = key.replace("\x00", "\\0")[:60]
+            if "\x00" in key or any("\x00" in value for value in values):
+                return _bad_query(f"'{name}' holds a NUL character (\\0). Remove it")
+            if _DATE_PART.search(key) and not all(v.isdigit() and len(v) <= 4 for v in values):
+                return _bad_query(f"'{name}' must be a year, month or day number. Correct it")
+        return self.get_response(request)
+
+
+def _bad_query(problem: str) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(
+        f"The address is not valid: {problem} and try again.",
+        content_type="text/plain; charset=utf-8",
+    )

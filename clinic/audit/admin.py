@@ -7,9 +7,11 @@ happened.
 """
 
 from auditlog.models import LogEntry
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.urls import path
+from django.shortcuts import redirect
+from django.urls import path, reverse
 
 from clinic.audit import export, selectors, services, trail
 
@@ -142,7 +144,19 @@ class AuditLogAdmin(ReadOnlyAdmin):
         """The whole filtered trail (the list's filters and search), as CSV."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # As the list itself does with a filter it can't use: say so, show it unfiltered.
+            self.message_user(
+                request,
+                "That filter can't be used (a value is missing or not a number): "
+                "choose the filters again before downloading.",
+                level=messages.ERROR,
+            )
+            return redirect(
+                reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+            )
         return self._export(request, changelist.get_queryset(request))
 
     @admin.action(description="Download the selected entries as CSV", permissions=["view"])

@@ -1,6 +1,8 @@
 """Patients and appointments in the admin, where front desk and clinic admins keep them."""
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 
 from clinic.audit.admin import AuditedAdminMixin
 from clinic.records.models import Appointment, Patient
@@ -25,6 +27,23 @@ class PatientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
+class _AutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete, redrawing a refused form whose value is not a valid id: the
+    form names the error ("Select a valid choice"), instead of the page failing."""
+
+    def optgroups(self, name, value, attr=None):
+        pk = self.field.remote_field.model._meta.pk
+
+        def valid(item) -> bool:
+            try:
+                pk.to_python(item)
+            except ValidationError:
+                return False
+            return True
+
+        return super().optgroups(name, [v for v in value if valid(v)], attr)
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("starts_at", "patient", "clinician", "reason", "status")
@@ -35,6 +54,13 @@ class AppointmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     date_hierarchy = "starts_at"
     actions = ("issue_links",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = _AutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL in a query string is a 400 naming the parameter, not a database error.
+    "clinic.http.RefuseNulInQueries",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -147,7 +149,8 @@ AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # Second factor (TOTP, django-otp) for these roles, superusers and anyone who enrolled a device.
-STAFF_2FA_ROLES = env_list("STAFF_2FA_ROLES", ["clinician", "clinic_admin"])
+# Every staff role: front desk see names and appointment times, which are health information.
+STAFF_2FA_ROLES = env_list("STAFF_2FA_ROLES", ["clinician", "front_desk", "clinic_admin"])
 if not set(STAFF_2FA_ROLES) <= {"clinician", "front_desk", "clinic_admin"}:
     raise ImproperlyConfigured(
         f"STAFF_2FA_ROLES={','.join(STAFF_2FA_ROLES)} names an unknown role; "

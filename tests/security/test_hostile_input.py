@@ -211,7 +211,13 @@ def test_case_actions_take_anything(client, clinician, open_case, action, data):
 def test_the_queue_filters_take_anything(client, clinician, open_case, query):
     client.force_login(clinician)
     _ok(client.get("/dashboard/", query), allowed=(200, 400))
-    _ok(client.get("/dashboard/appointments/", query), allowed=(200,))
+    nul = any(
+        "\x00" in key
+        or any("\x00" in str(v) for v in (value if isinstance(value, list) else [value]))
+        for key, value in query.items()
+    )
+    # A NUL in the address is a clear 400 before any page runs (clinic.http.RefuseNulInQueries).
+    _ok(client.get("/dashboard/appointments/", query), allowed=(400,) if nul else (200,))
 
 
 @FUZZ
