@@ -22,7 +22,7 @@ PAGES = {
     "accounts/2fa/": (302, 302, 302, 302, 302),
     "accounts/2fa/setup/": (302, 302, 200, 200, 200),
     "accounts/2fa/setup/qr.svg": (404, 404, 200, 200, 200),
-    "accounts/2fa/backup-codes/": (302, 302, 302, 200, 200),
+    "accounts/2fa/backup-codes/": (302, 302, 200, 200, 200),
     "dashboard/": (302, 302, 403, 200, 403),
     "dashboard/cases/<int:case_id>/": (302, 302, 403, 200, 403),
     "dashboard/cases/<int:case_id>/<slug:action>/": (405, 405, 405, 405, 405),

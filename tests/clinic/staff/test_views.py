@@ -216,7 +216,14 @@ def test_a_password_alone_can_not_enrol_another_phone(clinician):
     assert not TOTPDevice.objects.filter(user=clinician, confirmed=False).exists()
 
 
-def test_front_desk_signs_in_with_a_password_alone(front_desk):
+def test_front_desk_needs_the_second_factor_too_by_default(front_desk):
+    client = Client()
+    assert _sign_in(client, front_desk)["Location"] != "/dashboard/appointments/"
+    assert client.get("/dashboard/appointments/").status_code == 302  # not before the code
+
+
+def test_a_clinic_may_let_front_desk_sign_in_with_a_password_alone(front_desk, settings):
+    settings.STAFF_2FA_ROLES = ["clinician", "clinic_admin"]
     client = Client()
     assert _sign_in(client, front_desk)["Location"] == "/dashboard/appointments/"
     assert client.get("/dashboard/appointments/").status_code == 200
