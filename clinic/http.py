@@ -46,14 +46,18 @@ def absolute_url(path: str) -> str:
 
 
 _DATE_PART = re.compile(r"__(year|month|day)$")
+# Wider than any 64-bit id (19 digits and more).
+_TOO_BIG = re.compile(r"[+-]?0*[0-9]{19,}")
 
 
 class RefuseNulInQueries:
     """Query values the database or the admin can't take are refused with a 400 naming the
     parameter, instead of an error page: a NUL character (PostgreSQL can't store or compare
-    it; forms already refuse it field by field), and an admin date drill-down (`__year`,
+    it; forms already refuse it field by field), an admin date drill-down (`__year`,
     `__month`, `__day`) that is not a small number (Django's changelist only catches
-    ValueError, and a 30-digit year overflows)."""
+    ValueError, and a 30-digit year overflows), and a number of 19 digits or more in an admin
+    filter, where it would be looked up as an id (SQLite overflows rather than finding
+    nothing)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -65,6 +69,19 @@ class RefuseNulInQueries:
                 return _bad_query(f"'{name}' holds a NUL character (\\0). Remove it")
             if _DATE_PART.search(key) and not all(v.isdigit() and len(v) <= 4 for v in values):
                 return _bad_query(f"'{name}' must be a year, month or day number. Correct it")
+            admin_filter = request.path.startswith("/admin/") and key not in ("q", "p")
+            if admin_filter and any(_TOO_BIG.fullmatch(value) for value in values):
+                return _bad_query(f"'{name}' is a number too large to be an id. Correct it")
+        if request.method == "POST" and request.path.startswith("/admin/"):
+            # Admin forms look ids up as they validate (every foreign key, every many-to-many),
+            # and SQLite, the embedded default, overflows on a number wider than 64 bits
+            # instead of finding nothing. No admin field takes 19 digits and nothing else: a
+            # phone number has at most 15 (E.164).
+            for key, values in request.POST.lists():
+                if any(_TOO_BIG.fullmatch(value) for value in values):
+                    return _bad_query(
+                        f"'{key[:60]}' is a number too large for any field here. Correct it"
+                    )
         return self.get_response(request)
 
 

@@ -1,5 +1,6 @@
 """Patients and appointments in the admin, where front desk and clinic admins keep them."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
@@ -35,6 +36,8 @@ class _AutocompleteSelect(AutocompleteSelect):
         pk = self.field.remote_field.model._meta.pk
 
         def valid(item) -> bool:
+            if len(str(item).strip().lstrip("+-").lstrip("0")) > 18:
+                return False  # no id is that wide (see _IdChoiceField)
             try:
                 pk.to_python(item)
             except ValidationError:
@@ -42,6 +45,16 @@ class _AutocompleteSelect(AutocompleteSelect):
             return True
 
         return super().optgroups(name, [v for v in value if valid(v)], attr)
+
+
+class _IdChoiceField(forms.ModelChoiceField):
+    """A choice by id that refuses a number no id can be (19 digits or more) as an invalid
+    choice: SQLite, the embedded default, overflows on it rather than finding nothing."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and len(value.strip().lstrip("+-").lstrip("0")) > 18:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
 
 
 @admin.register(Appointment)
@@ -60,6 +73,7 @@ class AppointmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
             kwargs["widget"] = _AutocompleteSelect(
                 db_field, self.admin_site, using=kwargs.get("using")
             )
+        kwargs["form_class"] = _IdChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
