@@ -5,11 +5,12 @@ ever raise the level."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from advice import Library, TriageLevel, triage
-from advice.content_schema import ContentError
+from advice.content_schema import CONTENT_DIR, ContentError
 from advice.screening import MAX_CHARACTERS, screen
-from tests.advice.support import CONTEXT
+from tests.advice.support import CONTEXT, vocabulary
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +203,6 @@ def test_only_the_first_characters_of_a_long_answer_are_read(library):
 
 
 def test_every_free_text_answer_named_is_a_text_question():
-    from tests.advice.support import vocabulary
 
     items = vocabulary()
     library = Library.from_directory()
@@ -222,10 +222,6 @@ def test_every_free_text_answer_named_is_a_text_question():
     ],
 )
 def test_a_bad_free_text_rule_is_refused_naming_it(change, message):
-    import yaml
-
-    from advice.content_schema import CONTENT_DIR
-
     documents = [
         yaml.safe_load(path.read_text(encoding="utf-8"))
         for path in sorted(CONTENT_DIR.glob("*.yaml"))

@@ -1,11 +1,15 @@
 """A patient on a phone: the link, the identity check, save and resume, the handout."""
 
+from datetime import date
+
 import pytest
 from django.utils import timezone
 
+from clinic.review.models import Case
 from intake.links.services import link_issue
 from intake.questionnaires.services import definition_for, questionnaire_default
-from tests.browser.conftest import answer_page
+from tests.browser.conftest import answer_page, sign_in
+from tests.conftest import DESKTOP, PHONE
 from tests.factories import AppointmentFactory, PatientFactory
 from tests.portal_support import page_posts
 from tests.vignette_answers import VIGNETTES
@@ -121,9 +125,6 @@ def test_a_soon_finding_is_told_to_the_patient_and_queued_for_the_clinic(
 ):
     """V44 (both ankles swollen for 3 weeks) clicked through on a phone: the clinic will be in
     touch within 2 working days, and the clinician's queue shows the case as soon."""
-    from clinic.review.models import Case
-    from tests.browser.conftest import sign_in
-    from tests.conftest import DESKTOP, PHONE
 
     path, patient = seeded_link
     definition = definition_for(questionnaire_default())
@@ -158,7 +159,6 @@ def test_a_soon_finding_is_told_to_the_patient_and_queued_for_the_clinic(
 
 
 def test_a_patient_under_16_sees_no_questions(live_server, phone_page, shoot):
-    from datetime import date
 
     today = date.today()
     born = date(today.year - 14, today.month, min(today.day, 28))

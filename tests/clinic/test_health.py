@@ -6,7 +6,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from clinic.celery import app as celery_app
+from clinic.notifications.models import Notification
+from clinic.review.services import case_acknowledge
+from clinic.staff.roles import Role
 from clinic.tasks import HEARTBEAT_KEY, heartbeat
+from tests.factories import UserFactory
+from tests.notifications_support import email_of, flag, on_duty
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +62,6 @@ def test_healthz_reports_the_workers_heartbeat_without_failing_on_it(client):
 
 
 def _late_flag(clinician, minutes):
-    from clinic.notifications.models import Notification
-    from tests.notifications_support import email_of, flag, on_duty
 
     on_duty(clinician)
     case = flag()  # an emergency: its target is 15 minutes
@@ -98,7 +101,6 @@ def test_an_emergency_alert_undelivered_past_15_minutes_fails_the_check_and_show
     page = client.get("/dashboard/").content.decode()
     assert 'id="delivery-banner"' in page and "Alerts are not getting through" in page
     # Acknowledged, the case is in hand: no banner, the check passes again.
-    from clinic.review.services import case_acknowledge
 
     case_acknowledge(case_id=case.pk, expected_version=case.version, clinician=clinician)
     assert client.get("/healthz/delivery").status_code == 200
@@ -106,8 +108,6 @@ def test_an_emergency_alert_undelivered_past_15_minutes_fails_the_check_and_show
 
 
 def test_the_banner_is_for_clinicians_and_admins_not_front_desk(client, clinician):
-    from clinic.staff.roles import Role
-    from tests.factories import UserFactory
 
     _late_flag(clinician, minutes=30)
     desk = UserFactory(username="desk", role=Role.FRONT_DESK.value)
@@ -117,8 +117,6 @@ def test_the_banner_is_for_clinicians_and_admins_not_front_desk(client, clinicia
 
 
 def test_a_clinic_admin_sees_the_banner_in_the_admin(client, clinician):
-    from clinic.staff.roles import Role
-    from tests.factories import UserFactory
 
     _late_flag(clinician, minutes=30)
     boss = UserFactory(username="admin-role", role=Role.CLINIC_ADMIN.value, is_staff=True)
