@@ -9,6 +9,8 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 # Browser tests drive Debian's Chromium; `make test` installs it when it is missing.
 CHROMIUM ?= /usr/bin/chromium
+# The production web setup's test runs Debian's nginx; `make test` installs it when it is missing.
+NGINX ?= /usr/sbin/nginx
 
 .PHONY: run test test-sqlite lint format check security deploy-check bench clean
 
@@ -30,9 +32,9 @@ run: $(VENV)/.runtime-installed
 	@echo "Serving http://127.0.0.1:$(PORT) with a Celery worker and beat. Ctrl-C stops all."
 	PREVISIT_PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-test: $(VENV)/.dev-installed $(CHROMIUM)
+test: $(VENV)/.dev-installed $(CHROMIUM) $(NGINX)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		PREVISIT_CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
+		PREVISIT_CHROMIUM=$(CHROMIUM) PREVISIT_NGINX=$(NGINX) $(BIN)/pytest $(PYTEST_ARGS)
 
 # The embedded default: the suite on SQLite, less what only PostgreSQL can do, on every core
 # (each pytest-xdist process gets its own SQLite file and Redis database: clinic/settings/test.py).
@@ -40,20 +42,27 @@ test-sqlite: $(VENV)/.dev-installed
 	env -u DATABASE_URL REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest -m "not postgres_only and not browser" -n auto $(PYTEST_ARGS)
 
-# Debian's Chromium for the browser tests (Playwright can't download its own browser here).
-# Installed with apt-get as root, or with sudo when it needs no password; otherwise the message
-# says what to run.
-$(CHROMIUM):
-	@echo "Browser tests need Chromium at $(CHROMIUM); installing Debian's package."
+# Debian's packages that tests drive: Chromium for the browser tests (Playwright can't download its
+# own browser here) and nginx for the production web setup (docs/deploy/). Installed with apt-get
+# as root, or with sudo when it needs no password; otherwise the message says what to run.
+define apt_install
+	@echo "The tests need $(2) at $@; installing Debian's package $(1)."
 	@if [ "$$(id -u)" = 0 ]; then sudo=""; \
 	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo"; \
-	else echo "Cannot install it without root. Run:  sudo apt-get install -y chromium fonts-dejavu-core"; \
-		echo "or point CHROMIUM at a Chromium you have:  make test CHROMIUM=/path/to/chromium"; exit 1; fi; \
+	else echo "Cannot install it without root. Run:  sudo apt-get install -y $(1)"; \
+		echo "or point $(3) at one you have:  make test $(3)=/path/to/$(2)"; exit 1; fi; \
 	if ! command -v apt-get >/dev/null 2>&1; then \
-		echo "No apt-get here. Install Chromium and run:  make test CHROMIUM=/path/to/chromium"; exit 1; fi; \
+		echo "No apt-get here. Install $(2) and run:  make test $(3)=/path/to/$(2)"; exit 1; fi; \
 	export DEBIAN_FRONTEND=noninteractive; \
-	$$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
-	@test -x $(CHROMIUM) || { echo "apt-get finished but $(CHROMIUM) is not there"; exit 1; }
+	$$sudo apt-get update -qq && $$sudo apt-get install -y -qq $(1) >/dev/null
+	@test -x $@ || { echo "apt-get finished but $@ is not there"; exit 1; }
+endef
+
+$(CHROMIUM):
+	$(call apt_install,chromium fonts-dejavu-core,chromium,CHROMIUM)
+
+$(NGINX):
+	$(call apt_install,nginx-light,nginx,NGINX)
 
 # Style, then the layers of docs/architecture.md (pyproject.toml [tool.importlinter]).
 lint: $(VENV)/.dev-installed
