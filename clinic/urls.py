@@ -6,6 +6,8 @@ from django.urls import include, path
 
 from clinic import bench_floor, views
 
+handler500 = views.server_error
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -1,10 +1,16 @@
-"""The site's own pages: the landing page and /healthz."""
+"""The site's own pages: the landing page, /healthz, and the answer to a request that failed."""
 
-from django.http import JsonResponse
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from clinic.context_processors import clinic
 from clinic.health import broker_status, database_status, worker_status
 from clinic.review.selectors import delivery_backlog
 
@@ -39,3 +45,30 @@ def healthz_delivery(request):
         "oldest_waiting_minutes": backlog.oldest_minutes,
     }
     return JsonResponse(body, status=200 if backlog.healthy else 503)
+
+
+# While PostgreSQL restarts or fails over, every request fails to connect: that is "try again in
+# a moment" (503, Retry-After), not "something is broken" (500). Saved answers are in the database
+# already and the portal's submit may be repeated safely, so a patient loses nothing by waiting.
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+def _database_unreachable(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, DATABASE_UNREACHABLE):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def server_error(request):
+    """handler500. Rendered without the request: its session and user would need the database.
+    Django calls it while the exception is being handled, so sys.exc_info() is that exception."""
+    if not _database_unreachable(sys.exc_info()[1]):
+        return defaults.server_error(request)
+    page = render_to_string("503.html", {**clinic(request), "retry_after": RETRY_AFTER_SECONDS})
+    response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

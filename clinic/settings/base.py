@@ -255,6 +255,8 @@ DASHBOARD_POLL_SECONDS = env_int("DASHBOARD_POLL_SECONDS", 15, minimum=1)
 # --- Sessions -------------------------------------------------------------------------------
 # The absolute limit, enforced from the session's start (SessionLimitsMiddleware in
 # clinic/staff/sessions.py); idle limits per role: STAFF_IDLE_MINUTES, PATIENT_IDLE_MINUTES.
+# Database sessions that report a lost connection as one (clinic/session_store.py).
+SESSION_ENGINE = "clinic.session_store"
 SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1) * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
