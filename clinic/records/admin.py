@@ -86,5 +86,5 @@ class AppointmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     @admin.action(description="Issue a new pre-visit link (the old one stops working)")
     def issue_links(self, request, queryset):
         for appointment in queryset.select_related("patient"):
-            _, token = link_issue(appointment=appointment, by=request.user)
+            _, token = link_issue(appointment=appointment, by=request.user, replace=True)
             self.message_user(request, appointment_link_message(request, appointment, token))

@@ -69,7 +69,7 @@ class PrevisitLinkAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def reissue_links(self, request, queryset):
         appointments = {link.appointment for link in queryset.select_related("appointment")}
         for appointment in appointments:
-            _, token = link_issue(appointment=appointment, by=request.user)
+            _, token = link_issue(appointment=appointment, by=request.user, replace=True)
             self.message_user(
                 request,
                 format_html(

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 
@@ -33,13 +32,6 @@ class PrevisitLink(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["appointment"],
-                condition=Q(revoked_at__isnull=True),
-                name="one_live_link_per_appointment",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"Pre-visit link for appointment {self.appointment_id}"

@@ -1,9 +1,10 @@
 """Patient reminders, 48 and 2 hours before the visit: each carries a link made as it is sent.
 
 Links are stored only as hashes, so a reminder can't carry the link made at booking: it carries
-a new one, which replaces the old (one live link per appointment). Answers saved so far belong
-to the appointment, not the link, so nothing is lost. The new link, the record of it and the
-send share the delivery's transaction: if the send fails, the old link stays live.
+a new one, and every link sent before keeps working (a patient who opens the booking email after
+the reminder must get in). Answers belong to the appointment, not the link: any of its links
+opens the same questionnaire. The new link, the record of it and the send share the delivery's
+transaction: if the send fails, no link is made.
 """
 
 from datetime import timedelta

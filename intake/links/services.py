@@ -44,19 +44,23 @@ def link_path(token: str) -> str:
 
 @transaction.atomic
 def link_issue(
-    *, appointment: Appointment, by=None, token: str | None = None
+    *, appointment: Appointment, by=None, token: str | None = None, replace: bool = False
 ) -> tuple[PrevisitLink, str]:
-    """Make a new link for the appointment, revoking any live one. Returns (link, token).
+    """Make a new link for the appointment. Returns (link, token).
 
-    The token (192 random bits) is returned once and never stored: only its hash is.
+    Links already sent keep working: a reminder adds a link, it never breaks the one in the
+    booking email. `replace` revokes them first, for staff reissuing a link that went astray
+    (revoking is always an explicit act). The token (192 random bits) is returned once and never
+    stored: only its hash is.
     """
     now = timezone.now()
-    live = PrevisitLink.objects.select_for_update().filter(
-        appointment=appointment, revoked_at__isnull=True
-    )
-    for old in live:  # one at a time, so each revocation is in the audit trail
-        old.revoked_at = now
-        old.save(update_fields=["revoked_at"])
+    if replace:
+        live = PrevisitLink.objects.select_for_update().filter(
+            appointment=appointment, revoked_at__isnull=True
+        )
+        for old in live:  # one at a time, so each revocation is in the audit trail
+            old.revoked_at = now
+            old.save(update_fields=["revoked_at"])
     token = token or secrets.token_urlsafe(24)
     link = PrevisitLink.objects.create(
         appointment=appointment,

@@ -106,13 +106,34 @@ def test_the_reminder_carries_a_link_made_at_send_time_and_the_time_only(smtp):
     link = notification.previsit_link
     assert link.token_hash == token_hash(token) and link.revoked_at is None
     old_link.refresh_from_db()
-    assert old_link.revoked_at is not None  # the new link replaces it, as the email says
+    assert old_link.revoked_at is None  # the booking email's link keeps working, as this says
+    assert "Any link we sent you before still works" in text
     assert token != old_token and old_token not in text
     local = timezone.localtime(appointment.starts_at)
     assert local.strftime("%H:%M") in text
     for word in HEALTH_WORDS:
         assert word not in text
     assert message.rcpt_tos == [appointment.patient.email]
+
+
+def test_a_patient_who_opens_the_booking_email_after_the_reminder_gets_in(smtp, client):
+    """The finding: each reminder revoked the earlier link, and the patient with the booking
+    email was told "We couldn't confirm your details" with the right date of birth."""
+    appointment = reminder_appointment(47)
+    _, booking_token = link_issue(appointment=appointment)
+    appointment_reminders_send()
+    for notification in Notification.objects.filter(appointment=appointment):
+        assert notification_deliver(notification_id=notification.pk).outcome == "sent"
+    reminder_token = re.search(r"/p/([\w-]+)/", smtp.received[0].everything()).group(1)
+    born = appointment.patient.date_of_birth.isoformat()
+    for token in (booking_token, reminder_token):
+        client.get(f"/p/{token}/")
+        verified = client.post("/p/verify/", {"date_of_birth": born})
+        assert verified.status_code == 302 and verified["Location"] == "/p/start/", token
+        client.cookies.clear()
+    assert (
+        PrevisitLink.objects.filter(appointment=appointment, revoked_at__isnull=True).count() == 2
+    )
 
 
 def test_a_reminder_that_is_no_longer_needed_is_cancelled_and_the_link_kept(smtp):

@@ -32,9 +32,18 @@ def test_link_token_has_at_least_128_random_bits_and_only_its_hash_is_stored(app
     assert token not in str(PrevisitLink.objects.filter(pk=link.pk).values().get())
 
 
-def test_reissuing_a_link_revokes_the_old_one(appointment, client, patient):
+def test_a_second_link_leaves_the_first_working(appointment, client, patient):
+    _, first = link_issue(appointment=appointment)
+    _, second = link_issue(appointment=appointment)
+    for token in (first, second):
+        _open(client, token)
+        assert _verify(client, patient.date_of_birth.isoformat()).status_code == 302
+        client.cookies.clear()
+
+
+def test_replacing_a_link_revokes_the_old_one(appointment, client, patient):
     _, old = link_issue(appointment=appointment)
-    _, new = link_issue(appointment=appointment)
+    _, new = link_issue(appointment=appointment, replace=True)
     _open(client, old)
     assert WRONG.encode() in _verify(client, patient.date_of_birth.isoformat()).content
     _open(client, new)
