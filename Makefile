@@ -28,7 +28,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	PREVISIT_PORT=$(PORT) $(BIN)/python manage.py seed_demo
 	@echo "Serving http://127.0.0.1:$(PORT) with a Celery worker and beat. Ctrl-C stops all."
 	PREVISIT_PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 

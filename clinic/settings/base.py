@@ -214,7 +214,10 @@ SOON_ACK_TARGET = timedelta(hours=env_int("SOON_ACK_TARGET_HOURS", 48, minimum=1
 
 # --- Notifications (clinic/notifications/) ------------------------------------------------
 # Links in emails and webhooks point here: the address staff and patients reach the site at.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Unset, it is this machine at the port `make run` serves on (PREVISIT_PORT, from PORT).
+SITE_URL = (
+    os.environ.get("SITE_URL") or f"http://127.0.0.1:{env_int('PREVISIT_PORT', 8000, minimum=1)}"
+).rstrip("/")
 # A failure that may pass (a mail server answering 451, a refused connection, a timeout) is
 # tried again for this long after the first try before the row is marked failed and the clinic
 # admins are told: an outage of hours loses nothing.

@@ -20,7 +20,7 @@ def test_seed_demo_creates_a_clinics_worth_of_data(capsys):
     assert roles == ["clinic_admin", "clinician", "clinician", "front_desk"]
     assert len(document["appointments"]) == 10
     first = document["appointments"][0]
-    assert set(first) == {"id", "patient", "date_of_birth", "starts_at", "link"}
+    assert set(first) == {"id", "patient", "date_of_birth", "starts_at", "link", "url", "state"}
     user = get_user_model().objects.get(username=document["users"][0]["username"])
     assert user.check_password(document["users"][0]["password"])
 
@@ -65,3 +65,25 @@ def test_demo_code_refuses_in_production(monkeypatch):
     monkeypatch.setenv("DJANGO_ENV", "production")
     with pytest.raises(CommandError, match="refuses to run in production"):
         call_command("demo_code", "clinician")
+
+
+def test_make_runs_printout_names_every_link_in_full_with_its_birth_date_and_state(
+    capsys, settings, client
+):
+    """A newcomer can try the questionnaire at once: not-started links first, each whole."""
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    call_command("seed_demo")
+    printed = capsys.readouterr().out
+    lines = printed[printed.index("Patient links") :].splitlines()[1:]
+    urls = [line.strip() for line in lines[0::2]]
+    details = [line.strip() for line in lines[1::2]]
+    assert len(urls) == 10
+    assert all(url.startswith("http://127.0.0.1:8123/p/") for url in urls)
+    not_started = [d for d in details if d.endswith("not started")]
+    assert len(not_started) >= 4
+    assert details[: len(not_started)] == not_started  # first
+    assert any("sent (triage: emergency)" in d for d in details)
+    born = details[0].split()[1]
+    client.get(urls[0].removeprefix("http://127.0.0.1:8123"))
+    verified = client.post("/p/verify/", {"date_of_birth": born})
+    assert verified.status_code == 302 and verified["Location"] == "/p/start/"

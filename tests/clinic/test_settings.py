@@ -161,3 +161,26 @@ def test_production_sends_hsts_secure_host_cookies_and_redirects_to_https():
         "31536000", "True", "True", "__Host-sessionid", "__Host-csrftoken", "True", "True",
         "DENY", "('HTTP_X_FORWARDED_PROTO',", "'https')", "Argon2PasswordHasher",
     ]  # fmt: skip
+
+
+def _site_url(env_overrides) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "PREVISIT_PORT")}
+    env.update(env_overrides, DJANGO_SETTINGS_MODULE="clinic.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.SITE_URL)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_email_links_follow_the_port_make_run_serves_on():
+    assert _site_url({}) == "http://127.0.0.1:8000"
+    assert _site_url({"PREVISIT_PORT": "8123"}) == "http://127.0.0.1:8123"
+    assert (
+        _site_url({"PREVISIT_PORT": "8123", "SITE_URL": "https://c.example/"})
+        == "https://c.example"
+    )

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from advice.models import ContentStatus, ContentVersion
 from advice.services import content_approve, content_sync
+from clinic.http import absolute_url
 from clinic.records.models import Appointment, Patient
 from clinic.staff.models import StaffProfile
 from clinic.staff.roles import Role
@@ -100,11 +101,18 @@ class Command(BaseCommand):
             "`.venv/bin/python manage.py demo_code clinician` prints the current one "
             "(or add the totp_key from `seed_demo --json` to an authenticator app)."
         )
-        shown = [a for a in document["appointments"] if a["link"]][:3]
+        shown = sorted(
+            (a for a in document["appointments"] if a["link"]),
+            key=lambda a: (a["state"] != NOT_STARTED, a["starts_at"]),
+        )
         if shown:
-            self.stdout.write("Patient links (confirm with the date of birth shown):")
+            self.stdout.write(
+                "Patient links (open one, then confirm with the date of birth shown; "
+                "those not started are first):"
+            )
             for a in shown:
-                self.stdout.write(f"  {a['link']}  born {a['date_of_birth']}")
+                self.stdout.write(f"  {a['url']}")
+                self.stdout.write(f"      born {a['date_of_birth']} · {a['state']}")
 
     def _users(self):
         User = get_user_model()
@@ -225,4 +233,20 @@ class Command(BaseCommand):
             "date_of_birth": appointment.patient.date_of_birth.isoformat(),
             "starts_at": appointment.starts_at.isoformat(),
             "link": link,
+            "url": absolute_url(link) if link else None,
+            "state": _state(appointment),
         }
+
+
+NOT_STARTED = "not started"
+
+
+def _state(appointment) -> str:
+    """Where the demo patient's questionnaire stands, in the words a newcomer needs."""
+    response = Response.objects.filter(appointment=appointment).first()
+    if response is None:
+        return NOT_STARTED
+    if not response.is_submitted:
+        return f"started, {len(response.pages_done)} page(s) saved"
+    level = response.triage_level or "routine"
+    return f"sent (triage: {level})"
