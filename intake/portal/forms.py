@@ -107,11 +107,15 @@ class PageForm(forms.Form):
             field.initial = _initial(item, answers.get(item.link_id))
             self.fields[item.link_id] = field
 
+    # What the page's form sends besides the answers: the CSRF token, the button pressed, and
+    # where Next leads ("from": "review" after a Change link).
+    NOT_ANSWERS = frozenset({"csrfmiddlewaretoken", "action", "from"})
+
     def raw_data(self) -> dict[str, list[str]]:
         return {
             key: [value for value in self.data.getlist(key)]
             for key in self.data
-            if key != "csrfmiddlewaretoken" and key != "action"
+            if key not in self.NOT_ANSWERS
         }
 
     def clean(self):

@@ -188,6 +188,9 @@ def page(request, response, page_id: str):
     pages = _visible(definition, response.answers)
     if page_id not in pages:
         return redirect("portal:resume")
+    # Reached with "Change" from the review page: Next goes back there (through any page the
+    # change brought up that still needs answers).
+    from_review = (request.POST or request.GET).get("from") == "review"
     form = PageForm(
         request.POST or None, definition=definition, page_id=page_id, answers=response.answers
     )
@@ -199,6 +202,8 @@ def page(request, response, page_id: str):
             if saved.ok:
                 if request.POST.get("action") == "back":
                     return redirect(_neighbour(definition, response, page_id, -1))
+                if from_review:
+                    return redirect(_back_to_review(definition, response))
                 return redirect(_neighbour(definition, response, page_id, +1))
             for key, message in saved.errors.items():
                 form.add_error(key if key in form.fields else None, message)
@@ -215,6 +220,7 @@ def page(request, response, page_id: str):
         "steps": steps,
         "progress": round(100 * progress.number / steps),
         "first": progress.number == 1,
+        "from_review": from_review,
     }
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "intake/page.html", context, status=status)
@@ -229,6 +235,16 @@ def _answers_for_script(definition, answers, page_id) -> str:
         for condition in item.enable_when
     } - definition.page_item_ids(page_id)
     return json.dumps({key: known[key] for key in sorted(wanted) if key in known})
+
+
+def _back_to_review(definition, response) -> str:
+    """The review page, or first the next page the patient hasn't saved or must still answer."""
+    response.refresh_from_db(fields=["answers", "pages_done"])
+    incomplete = set(definition.incomplete_pages(response.answers))
+    for page_id in _visible(definition, response.answers):
+        if page_id not in response.pages_done or page_id in incomplete:
+            return reverse("portal:page", args=[page_id]) + "?from=review"
+    return reverse("portal:review")
 
 
 def _neighbour(definition, response, page_id, direction):
@@ -257,7 +273,7 @@ def review(request, response):
             missing = submission.missing_pages
         else:
             return redirect("portal:done")
-    sections = answer_sections(definition, response.answers)
+    sections = answer_sections(definition, response.answers, for_patient=True)
     pages = _visible(definition, response.answers)
     audit.record_access(response, what="answers (portal review)")
     context = {

@@ -24,14 +24,21 @@ def _display(item, value) -> str:
     return str(value)
 
 
-def answer_sections(definition: Definition, answers: dict) -> list[dict]:
-    """The answers grouped by page, as the patient saw them, with totals where calculated."""
+def answer_sections(
+    definition: Definition, answers: dict, *, for_patient: bool = False
+) -> list[dict]:
+    """The answers grouped by page, as the patient saw them, with totals where calculated.
+
+    For the patient's own review: each question in its own words, and no scores (a screener's
+    total is for the clinician to read with the patient, not a verdict on a review page)."""
     totals = definition.compute_totals(answers)
     sections = []
     for page in definition.visible_pages(answers):
         rows = []
         for item in page.walk():
             if item.type in ("group", "display"):
+                continue
+            if for_patient and item.read_only:
                 continue
             value = answers.get(item.link_id)
             if value is None and item.read_only:
@@ -41,7 +48,7 @@ def answer_sections(definition: Definition, answers: dict) -> list[dict]:
             rows.append(
                 {
                     "link_id": item.link_id,
-                    "question": item.short_text or item.text,
+                    "question": item.text if for_patient else (item.short_text or item.text),
                     "display": _display(item, value),
                     "total": item.read_only,
                 }

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.utils.html import escape
 
 from clinic.review.models import Case
 from intake.links.services import link_issue
@@ -77,6 +78,50 @@ def test_a_submitted_response_is_read_only_for_the_patient(portal, definition, a
     response = _post_page(portal, "page-reason", {"reason": ["headache"]})
     assert response["Location"] == "/p/done/"
     assert Response.objects.get().answers == before
+
+
+def test_the_review_page_shows_each_question_in_its_own_words_and_no_scores(portal, definition):
+    _fill(portal, definition, V13)
+    review = portal.get("/p/review/").content.decode()
+    assert "score" not in review.lower() and "PHQ" not in review and "GAD" not in review
+    answered = Response.objects.get().answers
+    shortened = [
+        item
+        for item in definition.items_by_id.values()
+        if item.link_id in answered and item.short_text and item.short_text != item.text
+    ]
+    assert shortened  # the vignette answers questions that have a short clinician label
+    for item in shortened:
+        assert escape(item.text) in review, item.link_id
+
+
+def test_change_on_the_review_page_comes_back_to_it_after_next(portal, definition):
+    _fill(portal, definition, V13)
+    review = portal.get("/p/review/").content.decode()
+    assert 'href="/p/q/page-lifestyle/?from=review"' in review
+    page = portal.get("/p/q/page-lifestyle/?from=review")
+    assert b'name="from" value="review"' in page.content
+    data = dict(page_posts(definition, V13))["page-lifestyle"]
+    saved = portal.post("/p/q/page-lifestyle/", {**data, "from": "review", "action": "next"})
+    assert saved.status_code == 302 and saved["Location"] == "/p/review/"
+    # Without "from", Next goes on to the following page as before.
+    onward = _post_page(portal, "page-lifestyle", data)
+    assert (
+        onward["Location"] != "/p/review/" or page_posts(definition, V13)[-1][0] == "page-lifestyle"
+    )
+
+
+def test_a_change_that_brings_up_new_questions_leads_to_them_before_the_review(portal, definition):
+    _fill(portal, definition, V13)
+    reasons = {**dict(page_posts(definition, V13))["page-reason"]}
+    reasons["reason"] = [*reasons["reason"], "headache"]
+    saved = portal.post("/p/q/page-reason/", {**reasons, "from": "review", "action": "next"})
+    target = saved["Location"]
+    assert target.startswith("/p/q/") and target.endswith("/?from=review"), target
+    page_id = target.removeprefix("/p/q/").removesuffix("/?from=review")
+    # Headache brings up questions of its own, required and not yet answered: that page first.
+    assert page_id in definition.incomplete_pages(Response.objects.get().answers)
+    assert b'name="from" value="review"' in portal.get(target).content
 
 
 def test_submit_with_unanswered_required_pages_names_them(portal):
