@@ -11,6 +11,8 @@ handler500 = views.server_error
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says; every page logged a 404 for it.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz/delivery", views.healthz_delivery, name="healthz_delivery"),
     path("", include("clinic.staff.urls")),
     path("dashboard/", include("clinic.review.urls")),

@@ -4,8 +4,9 @@ import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -18,6 +19,13 @@ from clinic.review.selectors import delivery_backlog
 @require_safe
 def home(request):
     return render(request, "clinic/home.html")
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page's <link rel="icon"> says (each page logged a
+    404 for it): the icon's hashed static URL, looked up per request, not at import."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @never_cache
