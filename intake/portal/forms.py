@@ -7,6 +7,7 @@ the browser and the command line can't disagree about what a valid answer is.
 
 import json
 from datetime import date
+from functools import cached_property
 
 from django import forms
 
@@ -93,6 +94,17 @@ def enable_when_json(item) -> str:
     )
 
 
+def short_message(message: str, item) -> str:
+    """The message without the question it names: said under the question, it needn't be."""
+    quoted = f"'{item.text}'"
+    return (
+        message.replace(f" for {quoted}", "")
+        .replace(f"The answer to {quoted}", "The answer")
+        .replace(f"The date for {quoted}", "The date")
+        .replace(quoted, "this question")
+    )
+
+
 class PageForm(forms.Form):
     def __init__(self, *args, definition: Definition, page_id: str, answers: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,12 +133,26 @@ class PageForm(forms.Form):
     def clean(self):
         cleaned, errors = self.definition.clean_page(self.page_id, self.raw_data(), self.answers)
         for link_id, message in errors.items():
-            if link_id in self.fields:
-                self.add_error(link_id, message)
-            else:
-                self.add_error(None, message)
+            self.add_answer_error(link_id, message)
         self.cleaned_answers = cleaned
         return self.cleaned_data
+
+    def add_answer_error(self, link_id: str, message: str) -> None:
+        """A message from the questionnaire's checks, which names the question in quotes. Here
+        it is said without it: under the question, and in the summary at the top beside a
+        link with the question's words, so they don't appear again in quotes."""
+        if link_id not in self.fields:
+            self.add_error(None, message)
+            return
+        item = self.definition.items_by_id[link_id]
+        short = short_message(message, item)
+        self.summary.append({"field": self[link_id], "question": item.text, "message": short})
+        self.add_error(link_id, short)
+
+    @cached_property
+    def summary(self) -> list[dict]:
+        """The errors for the summary at the top: each field, its question and its message."""
+        return []
 
     def rows(self):
         """The page as the template walks it: fields, notes and groups with their conditions."""

@@ -206,7 +206,7 @@ def page(request, response, page_id: str):
                     return redirect(_back_to_review(definition, response))
                 return redirect(_neighbour(definition, response, page_id, +1))
             for key, message in saved.errors.items():
-                form.add_error(key if key in form.fields else None, message)
+                form.add_answer_error(key, message)
         elif request.POST.get("action") == "back" and not form.has_changed():
             return redirect(_neighbour(definition, response, page_id, -1))
     progress = definition.page_progress(page_id, form.answers_for_display())

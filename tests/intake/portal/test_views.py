@@ -124,6 +124,20 @@ def test_a_change_that_brings_up_new_questions_leads_to_them_before_the_review(p
     assert b'name="from" value="review"' in portal.get(target).content
 
 
+def test_a_missing_answer_is_named_once_in_the_summary_and_said_briefly_under_it(
+    portal, definition
+):
+    [item] = [q for q in definition.page_questions("page-reason") if q.required]
+    page = _post_page(portal, "page-reason", {})
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert escape(f"'{item.text}'") not in text  # the question is never repeated in quotes
+    summary, below = text.split('id="error-summary"')[1].split("</ul>", 1)
+    link = f'<a href="#div_id_reason">{escape(item.text)}</a> Please choose an answer.'
+    assert link in summary  # the summary names it once, as a link to it
+    assert "Please choose an answer." in below
+
+
 def test_submit_with_unanswered_required_pages_names_them(portal):
     _post_page(portal, "page-reason", {"reason": ["headache"]})
     response = portal.post("/p/review/")
