@@ -355,10 +355,29 @@ class Definition:
         return None
 
     def page_progress(self, page_link_id: str, answers: Mapping[str, Any]) -> PageProgress:
-        """Where this page sits among the pages the patient sees (``3 of 7``)."""
+        """Where this page sits among the pages the patient sees (``3 of 7``).
+
+        The total also counts each later page that is hidden while a question its items depend
+        on has no answer yet: it may still be shown, so the total can only shrink as the
+        patient answers, and the count never jumps back ("1 of 7", then "2 of 8")."""
         self.page(page_link_id)
-        visible = [p.link_id for p in self.visible_pages(answers)]
+        visible = {p.link_id for p in self.visible_pages(answers)}
         order = [p.link_id for p in self.pages]
         position = order.index(page_link_id)
         before = sum(1 for link_id in visible if order.index(link_id) < position)
-        return PageProgress(number=before + 1, total=max(len(visible), before + 1))
+        state = State(self, answers)
+
+        def open_question(link_id: str) -> bool:  # shown, and not answered (or totalled) yet
+            return state.enabled(link_id) and state.value(link_id) is None
+
+        may_show = sum(
+            1
+            for page in self.pages[position + 1 :]
+            if page.link_id not in visible
+            and any(
+                open_question(condition.question)
+                for item in page.walk()
+                for condition in item.enable_when
+            )
+        )
+        return PageProgress(number=before + 1, total=max(len(visible) + may_show, before + 1))

@@ -2,6 +2,8 @@
 
 import copy
 
+import pytest
+
 from intake.questionnaires.definition import Definition
 from tests.intake.questionnaires.support import (
     PHQ_REST,
@@ -10,6 +12,8 @@ from tests.intake.questionnaires.support import (
     mood,
     question,
 )
+from tests.portal_support import stored_answers
+from tests.vignette_answers import VIGNETTES
 
 # --------------------------------------------------------------------------- prune and pages
 
@@ -106,3 +110,22 @@ def test_the_patients_own_words_are_free_text_and_typed_open_choice_answers():
         "stale-item": "kept from an old version",
     }
     assert definition.own_words(answers) == {"words", "name", "pet", "stale-item"}
+
+
+@pytest.mark.parametrize("vignette", sorted(VIGNETTES))
+def test_the_step_count_only_moves_forward_through_a_whole_visit(definition, vignette):
+    """Each page's "Step N of M" as the patient meets it, answers saved page by page: N goes up by
+    one, M never grows (it used to: "Step 1 of 7", then "Step 2 of 8"), and the review page,
+    step M + 1 of the last page's count or fewer, still moves forward."""
+    final = stored_answers(definition, VIGNETTES[vignette]["answers"])
+    answers: dict = {}
+    seen = []
+    for page in definition.visible_pages(final):
+        seen.append(definition.page_progress(page.link_id, answers))
+        answers.update({q.link_id: final[q.link_id] for q in page.walk() if q.link_id in final})
+    numbers = [progress.number for progress in seen]
+    totals = [progress.total for progress in seen]
+    assert numbers == list(range(1, len(seen) + 1)), numbers
+    assert totals == sorted(totals, reverse=True), totals
+    review_step, review_steps = len(seen) + 1, len(definition.visible_pages(final)) + 1
+    assert review_step / review_steps >= seen[-1].number / (seen[-1].total + 1)
