@@ -179,20 +179,108 @@ class PageForm(forms.Form):
         return self.answers
 
 
-class VerifyForm(forms.Form):
-    date_of_birth = forms.DateField(
-        label="Your date of birth",
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
-        error_messages={
-            "required": "Please enter your date of birth.",
-            "invalid": "Please enter a real date, like 1984-03-14.",
-        },
-    )
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
-    def clean_date_of_birth(self):
-        value = self.cleaned_data["date_of_birth"]
-        if value > date.today():
+
+class VerifyForm(forms.Form):
+    """The date of birth as three labelled fields (month, day, year): a birth year is slow to
+    reach in a phone's date picker. A whole date in `date_of_birth` (YYYY-MM-DD) is taken too,
+    as browsers autofill one field and scripts and the load tests post one."""
+
+    month = forms.TypedChoiceField(
+        label="Month",
+        choices=[("", "Choose")] + [(str(n), name) for n, name in enumerate(MONTHS, start=1)],
+        coerce=int,
+        required=False,
+        error_messages={"invalid_choice": "Please choose the month from the list."},
+        widget=forms.Select(
+            attrs={"autocomplete": "bday-month", "class": "form-select form-select-lg"}
+        ),
+    )
+    day = forms.CharField(
+        label="Day",
+        required=False,
+        max_length=2,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "bday-day",
+                "class": "form-control form-control-lg",
+                "size": 2,
+                "pattern": "[0-9]*",
+            }
+        ),
+    )
+    year = forms.CharField(
+        label="Year",
+        required=False,
+        max_length=4,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "bday-year",
+                "class": "form-control form-control-lg",
+                "size": 4,
+                "pattern": "[0-9]*",
+            }
+        ),
+    )
+    date_of_birth = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        whole = (data.get("date_of_birth") or "").strip()
+        if whole:
+            try:
+                born = date.fromisoformat(whole) if len(whole) == 10 else None
+            except ValueError:
+                born = None
+            if born is None:
+                raise forms.ValidationError("Please enter a real date, like 1984-03-14.") from None
+        else:
+            born = self._from_parts(data)
+        if born > date.today():
             raise forms.ValidationError("Your date of birth can't be in the future.")
-        if value.year < 1900:
-            raise forms.ValidationError("Please check the year of your date of birth.")
-        return value
+        if born.year < 1900:
+            self.add_error("year", "Please check the year you were born.")
+            raise forms.ValidationError("Please check the year you were born.")
+        data["born"] = born
+        return data
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:  # each part that was refused says so to assistive technology
+            for name in ("month", "day", "year"):
+                if self.errors.get(name):
+                    css = self.fields[name].widget.attrs["class"]
+                    self.fields[name].widget.attrs.update(
+                        {"aria-invalid": "true", "class": f"{css} is-invalid"}
+                    )
+
+    def _from_parts(self, data) -> date:
+        month, day, year = (
+            data.get("month"),
+            (data.get("day") or "").strip(),
+            (data.get("year") or "").strip(),
+        )
+        missing = [
+            name for name, value in (("month", month), ("day", day), ("year", year)) if not value
+        ]
+        if len(missing) == 3:
+            raise forms.ValidationError("Please enter your date of birth.")
+        for name in missing:
+            self.add_error(name, f"Please enter the {name}.")
+        if not day.isdigit() and day:
+            self.add_error("day", "Please enter the day as a number, like 14.")
+        if (not year.isdigit() or len(year) != 4) and year:
+            self.add_error("year", "Please enter all four numbers of the year, like 1984.")
+        if self.errors:
+            raise forms.ValidationError("Please check your date of birth.")
+        try:
+            return date(int(year), month, int(day))
+        except ValueError:
+            self.add_error("day", f"{MONTHS[month - 1]} doesn't have a day {int(day)}.")
+            raise forms.ValidationError("Please check your date of birth.") from None

@@ -140,7 +140,7 @@ def verify(request):
     if request.method == "POST" and form.is_valid():
         outcome, link = link_verify(
             token_digest=digest,
-            date_of_birth=form.cleaned_data["date_of_birth"],
+            date_of_birth=form.cleaned_data["born"],
             ip=client_ip(request),
         )
         if outcome == VerifyOutcome.OK:

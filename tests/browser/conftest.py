@@ -91,3 +91,11 @@ def sign_in(page, base, user, *, password=PASSWORD):
         page.get_by_label("Code").fill(current_totp(device.key, is_b32=False))
         page.get_by_role("button", name="Verify").click()
     page.wait_for_load_state()
+
+
+def fill_birth_date(page, born) -> None:
+    """The identity check as a patient does it: month from the list, then day and year."""
+    page.get_by_label("Month").select_option(str(born.month))
+    page.get_by_label("Day").fill(str(born.day))
+    page.get_by_label("Year").fill(str(born.year))
+    page.get_by_role("button", name="Continue").click()

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from clinic.review.models import Case
 from intake.links.services import link_issue
 from intake.questionnaires.services import definition_for, questionnaire_default
-from tests.browser.conftest import answer_page, sign_in
+from tests.browser.conftest import answer_page, fill_birth_date, sign_in
 from tests.conftest import DESKTOP, PHONE
 from tests.factories import AppointmentFactory, PatientFactory, UserFactory
 from tests.portal_support import page_posts
@@ -66,8 +66,7 @@ def test_the_portal_raises_no_csp_violation(live_server, browser, content):
     page = watcher.page
     page.goto(live_server.url + f"/p/{token}/")
     watcher.check("verify")
-    page.get_by_label("Your date of birth").fill(patient.date_of_birth.isoformat())
-    page.get_by_role("button", name="Continue").click()
+    fill_birth_date(page, patient.date_of_birth)
     definition = definition_for(questionnaire_default())
     for page_id, data in page_posts(definition, VIGNETTES["V13"]["answers"]):
         page.wait_for_url(f"**/p/q/{page_id}/")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from clinic.review.models import Case
 from intake.links.services import link_issue
 from intake.questionnaires.services import definition_for, questionnaire_default
-from tests.browser.conftest import answer_page, sign_in
+from tests.browser.conftest import answer_page, fill_birth_date, sign_in
 from tests.conftest import DESKTOP, PHONE
 from tests.factories import AppointmentFactory, PatientFactory
 from tests.portal_support import page_posts
@@ -26,8 +26,7 @@ def seeded_link(approved_content):
 
 
 def _verify(page, day):
-    page.get_by_label("Your date of birth").fill(day)
-    page.get_by_role("button", name="Continue").click()
+    fill_birth_date(page, date.fromisoformat(day))
 
 
 def test_patient_fails_the_check_once_resumes_after_closing_and_sees_the_handout(

@@ -111,6 +111,20 @@ def test_the_birth_date_form_takes_anything(patient, day, extra, settings):
         assert b'role="alert"' in response.content or b"invalid-feedback" in response.content
 
 
+@FUZZ
+@given(month=text, day=text, year=text, extra=_post_data(["month", "day", "year", "date_of_birth"]))
+def test_the_birth_date_in_three_parts_takes_anything(patient, month, day, year, extra, settings):
+    settings.PREVISIT_VERIFY_PER_IP_PER_HOUR = 10_000
+    appointment = AppointmentFactory(patient=patient)
+    _, token = link_issue(appointment=appointment)
+    client = Client()
+    client.get(f"/p/{token}/")
+    response = client.post("/p/verify/", {**extra, "month": month, "day": day, "year": year})
+    _ok(response, allowed=(302, 400))
+    if response.status_code == 400:
+        assert b'role="alert"' in response.content
+
+
 PAGES = [
     page.link_id
     for page in Definition.from_fhir(json.loads(DEFAULT_QUESTIONNAIRE.read_text("utf-8"))).pages

@@ -1,4 +1,5 @@
 import hashlib
+import re
 import time
 from datetime import timedelta
 
@@ -182,6 +183,50 @@ def test_bad_birth_dates_get_a_clear_error(client, link, value, message):
     response = _verify(client, value)
     assert response.status_code == 400
     assert message.encode() in response.content
+    assert not LinkAttempt.objects.exists()
+
+
+def test_the_date_of_birth_in_three_fields_confirms_the_patient(client, link, patient):
+    _open(client, link[1])
+    page = client.get("/p/verify/").content.decode()
+    for part in ("month", "day", "year"):
+        assert f'autocomplete="bday-{part}"' in page
+        assert f'<label class="form-label mb-1" for="id_{part}">' in page
+    assert 'type="date"' not in page
+    born = patient.date_of_birth
+    answer = client.post("/p/verify/", {"month": born.month, "day": born.day, "year": born.year})
+    assert answer.status_code == 302 and answer["Location"] == "/p/start/"
+
+
+@pytest.mark.parametrize(
+    "parts, field, message",
+    [
+        ({"month": "3", "day": "", "year": "1984"}, "day", "Please enter the day."),
+        ({"month": "", "day": "14", "year": "1984"}, "month", "Please enter the month."),
+        (
+            {"month": "2", "day": "30", "year": "1984"},
+            "day",
+            "have a day 30.",
+        ),
+        ({"month": "3", "day": "14", "year": "84"}, "year", "all four numbers of the year"),
+        ({"month": "13", "day": "14", "year": "1984"}, "month", "choose the month from the list"),
+        ({"month": "3", "day": "x4", "year": "1984"}, "day", "the day as a number"),
+        ({"month": "3", "day": "14", "year": "1850"}, "year", "check the year you were born"),
+        ({"month": "", "day": "", "year": ""}, None, "Please enter your date of birth."),
+    ],
+)
+def test_a_wrong_part_of_the_date_is_named(client, link, parts, field, message):
+    _open(client, link[1])
+    answer = client.post("/p/verify/", parts)
+    assert answer.status_code == 400
+    text = answer.content.decode()
+    assert message in text
+    if field:
+        assert f'id="id_{field}-error"' in text
+        assert re.search(
+            rf'<[^>]*id="id_{field}"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="id_{field}"',
+            text,
+        )
     assert not LinkAttempt.objects.exists()
 
 
