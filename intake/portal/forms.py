@@ -40,6 +40,20 @@ class RawCharField(_RawMixin, forms.CharField):
     pass
 
 
+SCALE_STEPS = 11  # 0 to 10: a pain or severity scale
+
+
+def is_scale(item) -> bool:
+    """A whole number between two bounds at most ten apart (0-10 severity): a row of numbered
+    buttons to tap, not an empty box to type in."""
+    return (
+        item.type == "integer"
+        and item.min_value is not None
+        and item.max_value is not None
+        and 0 < item.max_value - item.min_value < SCALE_STEPS
+    )
+
+
 def _field_for(item) -> forms.Field:
     label = item.text
     if item.type == "boolean":
@@ -56,6 +70,11 @@ def _field_for(item) -> forms.Field:
                 help_text="Choose all that apply.",
             )
         return RawChoiceField(label=label, choices=choices, widget=forms.RadioSelect)
+    if is_scale(item):
+        numbers = [str(n) for n in range(int(item.min_value), int(item.max_value) + 1)]
+        return RawChoiceField(
+            label=label, choices=[(n, n) for n in numbers], widget=forms.RadioSelect
+        )
     if item.type in ("integer", "decimal"):
         attrs = {"inputmode": "numeric" if item.type == "integer" else "decimal"}
         if item.min_value is not None:
@@ -170,6 +189,7 @@ class PageForm(forms.Form):
             row["display"] = item.text
         elif item.link_id in self.fields:
             row["field"] = self[item.link_id]
+            row["scale"] = is_scale(item)
         return row
 
     def answers_for_display(self) -> dict:

@@ -169,3 +169,37 @@ def test_a_patient_under_16_sees_no_questions(live_server, phone_page, shoot):
     assert "Please contact" in phone_page.get_by_role("heading", level=1).inner_text()
     assert phone_page.locator('[name="reason"]').count() == 0
     shoot(phone_page, "portal-too-young-phone", full_page=False)
+
+
+def test_choices_are_big_tappable_rows_and_severity_is_a_row_of_numbers(
+    live_server, phone_page, seeded_link, shoot
+):
+    path, patient = seeded_link
+    page = phone_page
+    page.goto(live_server.url + path)
+    _verify(page, patient.date_of_birth.isoformat())
+    answer_page(page, {"reason": ["headache"]})
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next").click()  # nothing to check first: an error
+    answer_page(page, {"urgent-now": ["none"]})
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_url("**/p/q/page-symptoms/")
+    assert page.locator('input[name="severity"][type="number"]').count() == 0
+    numbers = page.locator('input[name="severity"][type="radio"]')
+    assert [numbers.nth(i).get_attribute("value") for i in range(numbers.count())] == [
+        str(n) for n in range(11)
+    ]
+    # WCAG 2.2 target size, and the 48 px a phone user's thumb needs: every option row and
+    # every number, measured as drawn at 390 px.
+    shown = [option for option in page.locator(".pv-item .form-check").all() if option.is_visible()]
+    assert len(shown) >= 11 + 2  # the numbers and at least the yes/no of one question
+    for option in shown:
+        box = option.bounding_box()
+        assert box["height"] >= 48 and box["width"] >= 44, (option.inner_text(), box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    # Tapping anywhere on a row chooses it; a number is chosen by tapping it.
+    page.locator('label[for="id_since_1"]').click(position={"x": 300, "y": 10})
+    assert page.locator("#id_since_1").is_checked()
+    page.locator("#id_severity_6").click()
+    assert page.locator("#id_severity_6").is_checked()
+    shoot(page, "portal-symptoms-phone")
