@@ -191,6 +191,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- The clinic -----------------------------------------------------------------------------
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Previsit Demo Clinic")
+# Shown to patients wherever they are told to call the clinic (a tap-to-call link), and on the
+# handout page and PDF. The defaults are the demo clinic's (555-01xx numbers are not in use).
+CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "(555) 010-0100")
+CLINIC_ADDRESS = os.environ.get("CLINIC_ADDRESS", "100 Example Avenue, Springfield")
 EMERGENCY_NUMBER = os.environ.get("EMERGENCY_NUMBER", "911")
 CRISIS_LINE = os.environ.get("CRISIS_LINE", "988 (call or text)")
 # Pre-visit links stay valid this long after the appointment starts.

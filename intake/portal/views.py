@@ -221,6 +221,7 @@ def page(request, response, page_id: str):
         "progress": round(100 * progress.number / steps),
         "first": progress.number == 1,
         "from_review": from_review,
+        "visit": response.appointment,
     }
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "intake/page.html", context, status=status)
@@ -282,6 +283,7 @@ def review(request, response):
         "step": len(pages) + 1,
         "steps": len(pages) + 1,
         "progress": 100,
+        "visit": response.appointment,
     }
     return render(request, "intake/review.html", context, status=400 if missing else 200)
 

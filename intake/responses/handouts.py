@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -10,6 +9,8 @@ from django.utils import timezone
 
 from advice.pdf import html_to_pdf
 from clinic.celery import task_named
+from clinic.context_processors import clinic
+from clinic.records.models import Appointment
 from intake.responses.models import IssuedHandout
 from intake.responses.services import PDF_TASK
 
@@ -35,15 +36,22 @@ def handouts_pdf_requeue(*, now=None) -> int:
     return count
 
 
+def handout_pdf_document(handout: IssuedHandout) -> str:
+    """The PDF's HTML: the issued handout under whose it is, the visit, and the clinic."""
+    visit = Appointment.objects.select_related("patient", "clinician").get(
+        response__pk=handout.response_id
+    )
+    return render_to_string(
+        "intake/handout_pdf.html", {"handout": handout, "visit": visit, **clinic(None)}
+    )
+
+
 def handout_pdf_render(*, response_id: int) -> IssuedHandout | None:
     """Render the snapshotted handout to PDF once; a second run finds it done."""
     handout = IssuedHandout.objects.filter(response_id=response_id).first()
     if handout is None or handout.pdf:
         return handout
-    document = render_to_string(
-        "intake/handout_pdf.html", {"handout": handout, "CLINIC_NAME": settings.CLINIC_NAME}
-    )
-    pdf_bytes = html_to_pdf(document)
+    pdf_bytes = html_to_pdf(handout_pdf_document(handout))
     with transaction.atomic():
         locked = IssuedHandout.objects.select_for_update().get(pk=handout.pk)
         if locked.pdf:

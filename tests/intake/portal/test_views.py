@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.utils import timezone
 from django.utils.html import escape
 
 from clinic.review.models import Case
@@ -68,6 +69,8 @@ def test_a_whole_visit_submits_once_and_shows_the_handout(portal, definition, ap
     done = portal.get("/p/done/")
     assert b"Your answers were sent" in done.content
     assert b"magnesium" in done.content
+    appointment = Response.objects.get().appointment
+    assert f"For {appointment.patient.full_name}".encode() in done.content  # whose guide it is
     assert b"being prepared" in done.content or b"Download your guide" in done.content
 
 
@@ -136,6 +139,23 @@ def test_a_missing_answer_is_named_once_in_the_summary_and_said_briefly_under_it
     link = f'<a href="#div_id_reason">{escape(item.text)}</a> Please choose an answer.'
     assert link in summary  # the summary names it once, as a link to it
     assert "Please choose an answer." in below
+
+
+def test_after_the_check_each_page_names_the_visit(portal, appointment, clinician):
+    appointment.clinician = clinician
+    appointment.save()
+    starts = timezone.localtime(appointment.starts_at)
+    for path in ("/p/q/page-reason/", "/p/review/"):
+        text = portal.get(path).content.decode()
+        assert starts.strftime("%A, %B ") + str(starts.day) in text, path
+        assert f"with {clinician.get_full_name() or clinician.username}" in text, path
+
+
+def test_told_to_call_the_clinic_the_patient_gets_its_number_as_a_link(client, settings):
+    settings.CLINIC_PHONE = "(555) 010-0142"
+    page = client.get("/p/verify/")  # no link in this session: "open your link again"
+    assert page.status_code == 403
+    assert b'<a href="tel:5550100142" class="text-nowrap">(555) 010-0142</a>.' in page.content
 
 
 def test_submit_with_unanswered_required_pages_names_them(portal):

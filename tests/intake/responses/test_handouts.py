@@ -5,10 +5,12 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.management import call_command
+from django.utils import timezone
 
 from clinic.celery import app as celery_app
 from intake.questionnaires.services import definition_for, questionnaire_default
-from intake.responses.models import IssuedHandout
+from intake.responses.handouts import handout_pdf_document
+from intake.responses.models import IssuedHandout, Response
 from tests.portal_support import page_posts
 from tests.vignette_answers import VIGNETTES
 
@@ -120,3 +122,29 @@ def test_a_pdf_job_lost_while_the_broker_was_down_is_queued_again(
         celery_app, pool="solo", perform_ping_check=False, queues=["pdf"], shutdown_timeout=15
     ):
         assert _wait_for_pdf().pk == handout.pk
+
+
+def test_the_pdf_says_whose_guide_it_is_for_which_visit_and_from_which_clinic(
+    patient, appointment, clinician, settings
+):
+    settings.CLINIC_NAME, settings.CLINIC_PHONE = "Hillside Clinic", "(555) 010-0199"
+    settings.CLINIC_ADDRESS = "2 Example Road"
+    appointment.clinician = clinician
+    appointment.save()
+    response = Response.objects.create(
+        appointment=appointment, questionnaire=questionnaire_default()
+    )
+    handout = IssuedHandout.objects.create(
+        response=response,
+        title="T",
+        markdown="# T",
+        html="<h1>T</h1>",
+        reading_grade=1.0,
+        word_count=1,
+    )
+    document = handout_pdf_document(handout)
+    starts = timezone.localtime(appointment.starts_at)
+    assert f"For {patient.full_name}" in document
+    assert starts.strftime("%B") in document and str(starts.year) in document
+    assert "Hillside Clinic" in document and "2 Example Road" in document
+    assert 'href="tel:5550100199"' in document and "(555) 010-0199" in document
