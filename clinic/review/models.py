@@ -77,6 +77,13 @@ class Case(models.Model):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resolved_cases",
+    )
     disposition = models.CharField(max_length=32, choices=Disposition.choices, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     # Bumped by every action: a form carrying an older version is stale and refused.

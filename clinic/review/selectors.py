@@ -55,11 +55,11 @@ def _parse_cursor(cursor: str | None):
 def case_queue(*, clinician, filters: QueueFilters, cursor: str | None = None) -> QueuePage:
     """Flagged cases, most urgent level first, then by appointment time.
 
-    Keyset pagination on (level rank descending, appointment time, id): no OFFSET and no
-    COUNT(*) over the cases table; the per-level counts cover open cases only, which the status
-    index keeps small.
+    Keyset pagination on (level rank descending, appointment time, id): no OFFSET. The per-level
+    counts are of the cases the filters select (open ones unless a status is chosen), so the
+    badges agree with the rows; the status index keeps the open count small.
     """
-    cases = Case.objects.select_related("appointment__patient", "assigned_to")
+    cases = Case.objects.select_related("appointment__patient", "assigned_to", "resolved_by")
     cases = cases.filter(status=filters.status) if filters.status else cases.open()
     if filters.level:
         cases = cases.filter(level=filters.level)
@@ -69,6 +69,7 @@ def case_queue(*, clinician, filters: QueueFilters, cursor: str | None = None) -
         cases = cases.filter(appointment__starts_at__date=filters.day)
     if filters.search:
         cases = cases.filter(name_search(filters.search, via="appointment__patient__"))
+    counts = level_counts(cases)  # the badges count what the filter shows, on every page
     after = _parse_cursor(cursor)
     if after is not None:
         rank, starts, pk = after
@@ -84,17 +85,21 @@ def case_queue(*, clinician, filters: QueueFilters, cursor: str | None = None) -
         cases=rows,
         has_next=has_next,
         next_cursor=_cursor_of(rows[-1]) if has_next else None,
-        counts=open_case_counts(),
+        counts=counts,
+    )
+
+
+def level_counts(cases) -> dict[str, int]:
+    """Cases per level (keyed by the level's value) and how many are still new."""
+    return cases.aggregate(
+        **{level.value: Count("pk", filter=Q(level=level)) for level in FLAGGED_LEVELS},
+        new=Count("pk", filter=Q(status=CaseStatus.NEW)),
     )
 
 
 def open_case_counts() -> dict[str, int]:
     """Open cases per level (keyed by the level's value) and how many are still new."""
-    counts = Case.objects.open().aggregate(
-        **{level.value: Count("pk", filter=Q(level=level)) for level in FLAGGED_LEVELS},
-        new=Count("pk", filter=Q(status=CaseStatus.NEW)),
-    )
-    return counts
+    return level_counts(Case.objects.open())
 
 
 class WaitState(TextChoices):

@@ -158,7 +158,12 @@ def case_resolve(
         action=CaseAction.RESOLVED,
         allowed_from=OPEN_STATUSES,
         note=note,
-        changes={"status": CaseStatus.RESOLVED, "resolved_at": now, "disposition": disposition},
+        changes={
+            "status": CaseStatus.RESOLVED,
+            "resolved_at": now,
+            "resolved_by": clinician,
+            "disposition": disposition,
+        },
         detail={"disposition": disposition},
     )
 

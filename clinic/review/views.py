@@ -21,7 +21,7 @@ from clinic.review.forms import (
     ReassignForm,
     ResolveForm,
 )
-from clinic.review.models import Case
+from clinic.review.models import Case, CaseStatus
 from clinic.staff.access import require_role, staff_view
 from clinic.staff.roles import Role, has_role
 from intake.questionnaires.services import definition_for, questionnaire_default
@@ -77,7 +77,14 @@ def queue(request):
         what="review queue",
         patient_ids=[case.appointment.patient_id for case in page.cases],
     )
-    context = {"form": form, "page": page, "rows": rows, "now": now}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "now": now,
+        "resolved": filters.status == CaseStatus.RESOLVED,
+        "filtered": filters != selectors.QueueFilters(),
+    }
     template = "clinic/partials/queue_table.html" if request.htmx else "clinic/queue.html"
     status = 400 if form.is_bound and form.errors else 200
     return render(request, template, context, status=status)

@@ -48,6 +48,53 @@ def test_queue_filters_by_level_and_name(client, clinician):
     assert b"Beta" not in client.get("/dashboard/?q=alpha").content
 
 
+def test_waiting_reads_as_a_duration():
+    from datetime import datetime, timedelta
+
+    from clinic.templatetags.review_tags import waited
+
+    now = datetime(2026, 12, 4, 12, 0)
+    shown = {
+        minutes: waited(now - timedelta(minutes=minutes), now)
+        for minutes in (0, 9, 60, 125, 24 * 60, 3 * 24 * 60 + 4 * 60)
+    }
+    assert shown == {
+        0: "under 1 min",
+        9: "9 min",
+        60: "1 h",
+        125: "2 h 5 min",
+        24 * 60: "1 d",
+        3 * 24 * 60 + 4 * 60: "3 d 4 h",
+    }
+
+
+def test_the_resolved_filter_shows_when_and_by_whom_and_its_counts_follow_it(client, clinician):
+    from clinic.review.services import case_resolve
+
+    open_case = _flag("emergency", last_name="Stillopen")
+    done = _flag("urgent", last_name="Finished")
+    done = case_acknowledge(case_id=done.pk, expected_version=done.version, clinician=clinician)
+    case_resolve(
+        case_id=done.pk,
+        expected_version=done.version,
+        clinician=clinician,
+        disposition="contacted",
+        note="",
+    )
+    client.force_login(clinician)
+    waiting = client.get("/dashboard/").content.decode()
+    assert "Stillopen" in waiting and "Finished" not in waiting
+    assert "Emergency: 1" in waiting and "Urgent: 0" in waiting
+    assert "under 1 min" in waiting  # waiting as a duration
+    resolved = client.get("/dashboard/?status=resolved").content.decode()
+    assert "Finished" in resolved and "Stillopen" not in resolved
+    assert "Emergency: 0" in resolved and "Urgent: 1" in resolved  # the counts follow the filter
+    assert '<th scope="col">Resolved</th>' in resolved
+    assert f"by {clinician.get_full_name() or clinician.username}" in resolved
+    assert Case.objects.get(pk=done.pk).resolved_by == clinician
+    assert open_case.status == "new"
+
+
 def test_bad_filters_get_a_clear_message(client, clinician):
     client.force_login(clinician)
     response = client.get("/dashboard/?level=catastrophic&day=yesterday")
@@ -201,7 +248,24 @@ def test_an_unknown_case_or_action_is_404(client, clinician, case):
 def test_front_desk_gets_403_on_clinical_pages(client, front_desk, case, url):
     client.force_login(front_desk)
     url = url.format(case=case.pk, appointment=case.appointment_id)
-    assert client.get(url).status_code == 403
+    refused = client.get(url)
+    assert refused.status_code == 403
+    # A styled page that says why and offers a way back, not Django's bare "403 Forbidden".
+    text = refused.content.decode()
+    assert "You can't open this page" in text and "another role" in text
+    assert 'href="/dashboard/appointments/">Go to appointments' in text
+    assert "Go to the review queue" not in text
+
+
+def test_front_desk_is_shown_only_the_menu_items_it_can_open(client, front_desk, clinician):
+    client.force_login(front_desk)
+    board = client.get("/dashboard/appointments/").content.decode()
+    nav = board[board.index('class="d-flex flex-wrap') : board.index("Sign out")]
+    assert "Review queue" not in nav and "Appointments" in nav
+    client.force_login(clinician)
+    queue = client.get("/dashboard/").content.decode()
+    nav = queue[queue.index('class="d-flex flex-wrap') : queue.index("Sign out")]
+    assert "Review queue" in nav and "Appointments" in nav
 
 
 @pytest.mark.parametrize("url", ["/dashboard/", "/dashboard/appointments/"])
