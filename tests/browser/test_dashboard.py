@@ -3,9 +3,10 @@
 import pytest
 
 from clinic.review.models import CaseEvent
+from clinic.review.services import case_flag
 from intake.links.services import link_issue
 from tests.browser.conftest import sign_in
-from tests.factories import AppointmentFactory, PatientFactory
+from tests.factories import AppointmentFactory, PatientFactory, reason
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,3 +67,36 @@ def test_a_flagged_case_appears_and_is_acknowledged_noted_and_resolved(
     actions = list(CaseEvent.objects.order_by("at").values_list("action", "at"))
     assert [a for a, _ in actions] == ["flagged", "acknowledged", "note", "resolved"]
     assert all(at is not None for _, at in actions)
+
+
+def test_the_queue_on_a_phone_is_cards_without_sideways_scroll(
+    live_server, phone_page, clinician, shoot
+):
+    for last, level in (("Emergencyperson", "emergency"), ("Urgentperson", "urgent")):
+        appointment = AppointmentFactory(patient=PatientFactory(last_name=last))
+        case_flag(appointment=appointment, level=level, reasons=LONG_REASONS)
+    page = phone_page
+    _sign_in(page, live_server.url, clinician)
+    page.locator("#queue tr", has_text="Emergencyperson").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    card = page.locator("#queue tbody tr").first
+    assert card.evaluate("row => getComputedStyle(row).display") == "block"
+    reasons = card.locator("td.reasons")
+    # The reasons get the card's width: no word-per-line column.
+    assert reasons.bounding_box()["width"] > 200
+    waiting = card.locator('td[data-label="Waiting"]')
+    assert "min" in waiting.inner_text()
+    label = waiting.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert label == '"Waiting"'  # each cell says what it is
+    shoot(page, "dashboard-queue-phone")
+
+
+LONG_REASONS = [
+    reason(
+        rule_id="chest",
+        level="emergency",
+        text="Chest pain with sweating, lasting more than 15 minutes",
+        evidence={"urgent-now": ["chest-pain"]},
+    ),
+    reason(rule_id="breath", level="urgent", text="Short of breath at rest", evidence={}),
+]
