@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from advice.levels import TriageLevel
 from advice.triage import Reason
+from clinic.notifications.inbox import notifications_clear_for_case
 from clinic.records.models import Appointment
 from clinic.review.models import OPEN_STATUSES, Case, CaseAction, CaseEvent, CaseStatus
 from clinic.review.notices import notify_case_escalated, notify_case_flagged
@@ -106,7 +107,7 @@ def _act(
 @transaction.atomic
 def case_acknowledge(*, case_id: int, expected_version: int, clinician) -> Case:
     now = timezone.now()
-    return _act(
+    case = _act(
         case_id=case_id,
         expected_version=expected_version,
         actor=clinician,
@@ -118,6 +119,8 @@ def case_acknowledge(*, case_id: int, expected_version: int, clinician) -> Case:
             "acknowledged_at": now,
         },
     )
+    notifications_clear_for_case(case_id=case.pk)  # somebody has it: the bells go quiet
+    return case
 
 
 @transaction.atomic
@@ -151,7 +154,7 @@ def case_resolve(
     *, case_id: int, expected_version: int, clinician, disposition: str, note: str
 ) -> Case:
     now = timezone.now()
-    return _act(
+    case = _act(
         case_id=case_id,
         expected_version=expected_version,
         actor=clinician,
@@ -166,6 +169,8 @@ def case_resolve(
         },
         detail={"disposition": disposition},
     )
+    notifications_clear_for_case(case_id=case.pk)
+    return case
 
 
 # --- Escalation -------------------------------------------------------------------------------

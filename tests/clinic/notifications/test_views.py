@@ -3,12 +3,16 @@
 import pytest
 from django.urls import reverse
 
+from clinic.notifications.inbox import unread_count
 from clinic.notifications.models import (
     Notification,
 )
+from clinic.review.services import case_acknowledge, case_resolve
 from tests.factories import UserFactory
 from tests.notifications_support import (
     HEALTH_WORDS,
+    PATIENT_FIRST,
+    PATIENT_LAST,
     flag,
     on_duty,
 )
@@ -45,6 +49,32 @@ def test_the_bell_answers_204_when_nothing_changed_and_announces_a_rise(client, 
     assert rose["Cache-Control"].startswith("no-store")
 
 
+def test_in_the_app_a_notification_names_the_patient_and_the_cases_state_and_clears_itself(
+    client, clinician, other_clinician
+):
+    on_duty(clinician, other_clinician)
+    case = flag()
+    client.force_login(clinician)
+    listed = client.get("/dashboard/notifications/").content.decode()
+    assert case.appointment.patient.full_name in listed
+    assert '<span class="badge status-new">New' in listed
+    assert unread_count(user=clinician) == unread_count(user=other_clinician) == 1
+    case = case_acknowledge(case_id=case.pk, expected_version=case.version, clinician=clinician)
+    # Someone has it: nobody's bell asks for it any more.
+    assert unread_count(user=clinician) == unread_count(user=other_clinician) == 0
+    listed = client.get("/dashboard/notifications/").content.decode()
+    assert "Acknowledged · " in listed
+    assert '<span class="badge text-bg-dark">New</span>' not in listed
+    case_resolve(
+        case_id=case.pk,
+        expected_version=case.version,
+        clinician=clinician,
+        disposition="contacted",
+        note="",
+    )
+    assert "Resolved" in client.get("/dashboard/notifications/").content.decode()
+
+
 @pytest.mark.parametrize("seen", ["abc", "-1", "1.5", "99999999999"])
 def test_the_bell_refuses_a_malformed_count(client, clinician, seen):
     client.force_login(clinician)
@@ -70,7 +100,7 @@ def test_the_bell_and_the_list_are_for_signed_in_staff_only(client, front_desk, 
     assert "There was nothing to mark as read." in refused.content.decode()
 
 
-def test_the_list_shows_only_my_notifications_without_health_information_and_marks_them_read(
+def test_the_list_shows_only_my_notifications_without_clinical_details_and_marks_them_read(
     client, clinician, other_clinician
 ):
     on_duty(clinician, other_clinician)
@@ -80,8 +110,12 @@ def test_the_list_shows_only_my_notifications_without_health_information_and_mar
     assert f"Emergency case {case.pk} flagged" in page
     assert f'href="/dashboard/cases/{case.pk}/"' in page
     assert "New" in page
+    # Signed in, the list names the patient (as the queue does); what they said stays on the
+    # case page, and emails and webhooks carry neither.
+    assert f"{PATIENT_FIRST} {PATIENT_LAST}" in page
     for word in HEALTH_WORDS:
-        assert word not in page
+        if word not in (PATIENT_FIRST, PATIENT_LAST):
+            assert word not in page
     assert page.count("data-notification=") == 1
     # Looking writes nothing: reading is the reader's choice.
     assert Notification.objects.in_app_for(clinician).unread().count() == 1
