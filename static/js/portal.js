@@ -101,9 +101,15 @@
   });
 })();
 
-/* Move keyboard and screen-reader focus to the error summary when a page comes back with errors. */
+/* On each new page, keyboard and screen-reader focus starts at its heading, so the page is
+   announced by name; when the page came back with errors, at the error summary instead. */
 (function () {
   "use strict";
   var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
+  if (summary) { summary.focus(); return; }
+  var heading = document.querySelector("main h1");
+  if (heading) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: true });
+  }
 })();
