@@ -13,10 +13,25 @@ from django.shortcuts import resolve_url
 
 from clinic.staff.second_factor import second_factor_missing
 
+# Sections named in words staff use, not the libraries' labels ("AXES", "OTP_TOTP").
+SECTION_NAMES = {
+    "auth": "Staff accounts and roles",
+    "axes": "Sign-in lockouts",
+    "otp_totp": "Two-step devices",
+    "otp_static": "Backup codes",
+    "auditlog": "Audit trail",
+}
+
 
 class PrevisitAdminSite(admin.AdminSite):
     site_header = "Previsit administration"
     site_title = "Previsit admin"
+
+    def get_app_list(self, request, app_label=None):
+        sections = super().get_app_list(request, app_label)
+        for section in sections:
+            section["name"] = SECTION_NAMES.get(section["app_label"], section["name"])
+        return sections
 
     def has_permission(self, request):
         return super().has_permission(request) and not second_factor_missing(request.user)

@@ -98,3 +98,12 @@ def _bulk(count):
         ]
     )
     CaseEvent.objects.bulk_create([CaseEvent(case=c, action="flagged") for c in cases])
+
+
+def test_admin_sections_are_named_in_words_staff_use(client, admin_user):
+    client.force_login(admin_user)
+    index = client.get("/admin/").content.decode()
+    for name in ("Sign-in lockouts", "Two-step devices", "Backup codes", "Audit trail"):
+        assert f">{name}</a>" in index, name
+    for label in ("Axes", "Otp_Totp", "Otp_Static"):
+        assert f">{label}</a>" not in index, label
