@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.utils.html import format_html
+from django.template.loader import render_to_string
 
 from advice.content_schema import ContentError
 from advice.models import ContentStatus, ContentVersion
@@ -36,7 +36,10 @@ class ContentVersionAdmin(admin.ModelAdmin):
     @admin.display(description="Preview (as a patient who chose this topic would see it)")
     def preview(self, obj):
         try:
-            return format_html("<div class='handout'>{}</div>", preview_html(obj.body))
+            # Rendered, not escaped: the admin showed the HTML source.
+            return render_to_string(
+                "advice/partials/preview.html", {"html": preview_html(obj.body)}
+            )
         except ContentError as exc:
             return f"This version can't be rendered: {exc}"
 

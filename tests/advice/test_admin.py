@@ -54,6 +54,9 @@ def test_a_draft_can_be_previewed_before_approval(client, clinician, drafts):
     assert page.status_code == 200
     assert b"magnesium" in page.content
     assert b"When to get care now" in page.content
+    # Shown as the patient will see it: rendered headings, not the HTML's source escaped.
+    assert b'<div class="handout pv-admin-preview"><h1' in page.content
+    assert b"&lt;h2" not in page.content and b"&lt;p&gt;" not in page.content
 
 
 def test_a_new_version_retires_the_old_approval(clinician, drafts):
