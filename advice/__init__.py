@@ -2,6 +2,7 @@
 
 No Django, no database: `intake` calls `evaluate()` with a response's answers,
 and `python -m advice ANSWERS.json` runs the same code from a shell.
+`summarize()` gives the clinician's pre-visit summary of the same answers.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from advice.context import HandoutContext
 from advice.handout import Handout, HandoutBlock, build_handout, choose_topics
 from advice.levels import TriageLevel
 from advice.readability import reading_grade, word_count
+from advice.summary import Summary, SummaryLibrary, SummaryLine, SummarySection, summarize
 from advice.triage import Reason, TriageResult, triage
 
 __all__ = [
@@ -28,6 +30,10 @@ __all__ = [
     "HandoutContext",
     "Library",
     "Reason",
+    "Summary",
+    "SummaryLibrary",
+    "SummaryLine",
+    "SummarySection",
     "Topic",
     "TriageLevel",
     "TriageResult",
@@ -37,6 +43,7 @@ __all__ = [
     "default_library",
     "evaluate",
     "reading_grade",
+    "summarize",
     "triage",
     "word_count",
 ]

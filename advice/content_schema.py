@@ -30,6 +30,7 @@ __all__ = [
     "GLOBAL",
     "PLACEHOLDERS",
     "SELF_CARE_AREAS",
+    "SUMMARY",
     "Block",
     "Cause",
     "ContentError",
@@ -46,6 +47,10 @@ __all__ = [
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 GLOBAL = "global"
 GLOBAL_FILE = "_global.yaml"
+# summary.yaml is the wording of the clinician's summary (advice/summary.py), not a handout
+# topic: it is versioned with the content, checked against the questionnaire by
+# tests/advice/test_summary.py, and not stored for approval (no patient reads it).
+SUMMARY = "summary"
 PLACEHOLDERS = frozenset({"emergency_number", "clinic_name", "crisis_line"})
 SELF_CARE_AREAS = frozenset(
     {"food", "movement", "heat-cold", "sleep", "stress", "physio", "general"}
@@ -320,6 +325,8 @@ def _build_library(named_documents: Iterable[tuple[str, Any]]) -> Library:
     topics: dict[str, Topic] = {}
     flag_owner: dict[str, str] = {}
     for source, document in named_documents:
+        if isinstance(document, Mapping) and document.get("topic") == SUMMARY:
+            continue  # advice/summary.py reads and checks it
         topic = _parse_topic(document, source)
         if topic.is_global:
             if global_topic is not None:

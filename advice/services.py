@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
-from advice.content_schema import CONTENT_DIR, ContentError, Library
+from advice.content_schema import CONTENT_DIR, SUMMARY, ContentError, Library
 from advice.models import ContentStatus, ContentVersion
 
 
@@ -30,7 +30,10 @@ def content_sync(*, directory: Path = CONTENT_DIR) -> list[ContentVersion]:
     """
     documents = {}
     for path in sorted(directory.glob("*.yaml")):
-        documents[path] = _read_file(path)
+        document, digest = _read_file(path)
+        if document.get("topic") == SUMMARY:
+            continue  # the clinician's summary wording is not patient content: git reviews it
+        documents[path] = (document, digest)
     # Validate the whole library first, so nothing half-loads.
     Library.from_documents([doc for doc, _ in documents.values()])
     created = []

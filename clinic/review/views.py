@@ -25,7 +25,7 @@ from clinic.review.models import Case, CaseStatus
 from clinic.staff.access import require_role, staff_view
 from clinic.staff.roles import Role, has_role
 from intake.questionnaires.services import definition_for, questionnaire_default
-from intake.responses.selectors import answer_sections, explain_evidence
+from intake.responses.selectors import answer_sections, explain_evidence, previsit_summary
 
 clinician_view = staff_view(Role.CLINICIAN)
 
@@ -115,6 +115,7 @@ def _answers_context(response, reasons=()):
     questionnaire = response.questionnaire if response else questionnaire_default()
     definition = definition_for(questionnaire)
     return {
+        "previsit": previsit_summary(definition, response) if response else None,
         "sections": answer_sections(definition, response.answers) if response else [],
         "handout": getattr(response, "handout", None) if response else None,
         "reasons": [

@@ -1,7 +1,11 @@
 """Reads on the patient's side, shared by the portal's review page and the clinician's case page."""
 
+from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
+
+import advice
 from intake.questionnaires.definition import Definition
 
 
@@ -73,3 +77,71 @@ def explain_evidence(definition: Definition, evidence: dict) -> list[dict]:
             shown = _display(item, value)
         rows.append({"question": item.short_text or item.text, "display": shown})
     return rows
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    text: str
+    sources: tuple[tuple[str, str], ...]  # (linkId, the question's short label) per source
+
+
+@dataclass(frozen=True)
+class PrevisitSummary:
+    """What the patient came for, in clinician language, with where the questionnaire stands."""
+
+    summary: advice.Summary
+    state: str
+    sections: tuple[tuple[str, tuple[SummaryRow, ...]], ...]
+
+    @property
+    def text(self) -> str:
+        """Plain text for the record ("Copy for the note"): the summary, its state second."""
+        title, _, rest = self.summary.as_text().partition("\n")
+        return f"{title}\nState: {self.state}\n{rest}".rstrip() + "\n"
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%a %d %b %H:%M")
+
+
+def response_state(definition: Definition, response) -> str:
+    """Where the questionnaire stands, as a clinician needs to know it."""
+    shown = response.emergency_shown_at
+    if response.is_submitted:
+        state = f"sent {_local(response.submitted_at)}"
+        if shown:
+            state += f"; the emergency screen was shown at {_local(shown)} and the patient went on"
+        return state[0].upper() + state[1:]
+    pages = [page.link_id for page in definition.visible_pages(response.answers)]
+    done = sum(1 for page in pages if page in response.pages_done)
+    state = f"Not sent: stopped at step {min(done + 1, len(pages) + 1)} of {len(pages) + 1}"
+    if shown:
+        state += f", after the emergency screen ({_local(shown)})"
+    return f"{state}; last saved {_local(response.updated_at)}"
+
+
+def previsit_summary(definition: Definition, response) -> PrevisitSummary:
+    """The clinician's summary of a response (sent or not): advice.summarize over its answers,
+    each line with the questions it came from."""
+    appointment = response.appointment
+    age = appointment.patient.age_on(timezone.localdate(appointment.starts_at))
+    summary = advice.summarize(definition.for_advice(response.answers), age=age)
+
+    def label(link_id: str) -> str:
+        item = definition.items_by_id.get(link_id)
+        return (item.short_text or item.text) if item else link_id
+
+    sections = tuple(
+        (
+            section.heading,
+            tuple(
+                SummaryRow(line.text, tuple((source, label(source)) for source in line.sources))
+                for line in section.lines
+            ),
+        )
+        for section in summary.sections
+        if section.lines
+    )
+    return PrevisitSummary(
+        summary=summary, state=response_state(definition, response), sections=sections
+    )

@@ -2,11 +2,12 @@
 
 import pytest
 
-from clinic.review.models import CaseEvent
+from clinic.review.models import Case, CaseEvent
 from clinic.review.services import case_flag
 from intake.links.services import link_issue
 from tests.browser.conftest import sign_in
 from tests.factories import AppointmentFactory, PatientFactory, reason
+from tests.security.support import submit_vignette
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -100,3 +101,27 @@ LONG_REASONS = [
     ),
     reason(rule_id="breath", level="urgent", text="Short of breath at rest", evidence={}),
 ]
+
+
+def test_copy_for_the_note_puts_the_summary_on_the_clipboard(
+    live_server, desktop_page, clinician, shoot
+):
+    appointment = AppointmentFactory(patient=PatientFactory(last_name="Summarised"))
+    submit_vignette(appointment, "V07")
+    case = Case.objects.get(appointment=appointment)
+    page = desktop_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    _sign_in(page, live_server.url, clinician)
+    page.goto(live_server.url + f"/dashboard/cases/{case.pk}/")
+    page.get_by_role("button", name="Copy for the note").click()
+    page.get_by_text("Copied. Paste it into the patient's note.").wait_for()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == page.locator("#summary-text").input_value()
+    assert copied.startswith("Pre-visit summary") and "State: Sent" in copied
+    shoot(page, "dashboard-case-desktop")
+    # Each line's answers are a button away, and lead to the answer.
+    sources = page.locator(".pv-sources a").first
+    assert not sources.is_visible()
+    page.get_by_role("button", name="Show where each line comes from").click()
+    sources.click()
+    assert page.url.split("#")[1].startswith("answer-")
