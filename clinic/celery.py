@@ -1,6 +1,8 @@
+import importlib
 import logging
 import os
-from functools import cache, partial
+import threading
+from functools import partial
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
@@ -64,11 +66,25 @@ def task_named(name: str) -> Task:
     return app.tasks[name]
 
 
-@cache
+_TASKS_IMPORTED = threading.Event()
+_TASKS_IMPORTING = threading.Lock()
+
+
 def _import_task_modules() -> None:
     """A web process imports no tasks module of its own accord (only a worker does, at start):
-    import them the first time a task is published by name."""
-    app.autodiscover_tasks(TASK_MODULES, force=True)
+    import them the first time a task is published by name.
+
+    Once per process, behind a lock: gthread workers submit from several threads at once, and a
+    thread that found the import started by another (Celery's autodiscovery, or a cache without
+    a lock) went on before the tasks were registered, got NotRegistered, and the patient's
+    submit rolled back with a 500 (bench/soak.py found it; tests/clinic/test_celery.py)."""
+    if _TASKS_IMPORTED.is_set():
+        return
+    with _TASKS_IMPORTING:
+        if not _TASKS_IMPORTED.is_set():
+            for package in TASK_MODULES:
+                importlib.import_module(f"{package}.tasks")
+            _TASKS_IMPORTED.set()
 
 
 @task_prerun.connect
