@@ -200,7 +200,12 @@ def link_verify(
             link.locked_until = now + timedelta(minutes=settings.PREVISIT_LOCK_MINUTES)
             link.failed_attempts = 0
             outcome = LinkAttemptOutcome.LOCKED_NOW
-        link.save(update_fields=["failed_attempts", "locked_until"])
+        # An update, not a save: the same statements an unknown link's wrong date makes (a save
+        # also re-read the row and wrote an audit entry, 1-2 ms that told the two apart). Each
+        # try is on record as its LinkAttempt, the lock as LOCKED_NOW.
+        PrevisitLink.objects.filter(pk=link.pk).update(
+            failed_attempts=link.failed_attempts, locked_until=link.locked_until
+        )
         LinkAttempt.objects.create(link=link, ip_address=ip, succeeded=False, outcome=outcome)
         if outcome == LinkAttemptOutcome.LOCKED_NOW:
             # Someone may be guessing: the clinic admins hear of it, in this transaction.
