@@ -2,7 +2,7 @@
 
 import json
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from intake.questionnaires.definition import GENERAL_PREVISIT, Definition
 from intake.questionnaires.fhir import validate_questionnaire
@@ -81,5 +81,11 @@ def questionnaire_default() -> Questionnaire:
     current = Questionnaire.objects.current(DEFAULT_NAME)
     if current is None:
         resource = json.loads(GENERAL_PREVISIT.read_text(encoding="utf-8"))
-        current, _ = questionnaire_import(resource=resource)
+        try:
+            with transaction.atomic():  # a savepoint: the caller's transaction goes on
+                current, _ = questionnaire_import(resource=resource)
+        except IntegrityError:
+            # Another request loaded it at the same moment (the first patients after a fresh
+            # install): theirs is the one. This was a 500 for all but one of them.
+            current = Questionnaire.objects.current(DEFAULT_NAME)
     return current
