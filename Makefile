@@ -116,7 +116,10 @@ bench: $(VENV)/.dev-installed
 # afterwards) and Redis, a Celery worker killed and Redis restarted in the middle; writes
 # bench/out/soak.json and fails if any notification was lost or sent twice. About 15 minutes.
 # SOAK_ARGS=--minutes 1 is a quicker look (the outbox still takes 5 minutes to drain).
-SOAK_ARGS ?=
+# --supervise restarts a worker that exits by itself, as the documented deployment's systemd
+# unit does (docs/deploy/previsit-worker.service); SOAK_ARGS= without it shows what happens
+# with no service manager.
+SOAK_ARGS ?= --supervise
 soak: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 

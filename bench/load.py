@@ -129,9 +129,12 @@ class PointResult:
     warmup: float = 0.0
     duration: float = 0.0
     not_sent: int = 0  # requests the scenario had no user for (a pool ran dry)
+    started: float = 0.0  # time.monotonic() at due time 0, to place other events on its clock
 
 
-async def send(client: httpx.AsyncClient, call: Call, origin: str) -> tuple[bool, int | None, str]:
+async def request(client: httpx.AsyncClient, call: Call, origin: str) -> httpx.Response:
+    """Send one call as its user's browser would (cookies, Origin, CSRF header) and read the
+    whole answer; the user keeps the cookies it sets. Raises httpx.HTTPError."""
     headers = dict(PROXY_HEADERS)
     user = call.user
     if user is not None and user.cookies:
@@ -140,13 +143,18 @@ async def send(client: httpx.AsyncClient, call: Call, origin: str) -> tuple[bool
         headers["Origin"] = origin
         if call.csrf_cookie and user is not None and call.csrf_cookie in user.cookies:
             headers["X-CSRFToken"] = user.cookies[call.csrf_cookie]
-    try:
-        response = await client.request(call.method, call.path, data=call.data, headers=headers)
-        await response.aread()
-    except httpx.HTTPError as exc:
-        return False, None, type(exc).__name__
+    response = await client.request(call.method, call.path, data=call.data, headers=headers)
+    await response.aread()
     if user is not None:
         user.absorb(response)
+    return response
+
+
+async def send(client: httpx.AsyncClient, call: Call, origin: str) -> tuple[bool, int | None, str]:
+    try:
+        response = await request(client, call, origin)
+    except httpx.HTTPError as exc:
+        return False, None, type(exc).__name__
     if response.status_code != call.expect_status:
         return False, response.status_code, f"status {response.status_code}"
     if call.expect_location is not None:
@@ -174,6 +182,7 @@ async def open_point(
     warmup: float,
     connections: int = 64,
     timeout: float = 10.0,
+    on_done: Callable[[Call, Sample], None] | None = None,
 ) -> PointResult:
     """Constant arrival rate for warmup + duration seconds; samples due in the warm-up are
     kept but flagged by `due < warmup` (the report leaves them out).
@@ -182,6 +191,8 @@ async def open_point(
     in their latency. One still waiting `timeout` seconds after it was due is given up unsent
     (an error, as a patient's browser would give up), so an overloaded point ends on time and
     leaves no backlog. `send_lag` is how late the generator itself created each request.
+    `on_done(call, sample)`, if given, hears of each answer as it comes (a scenario whose users
+    wait for one answer before their next request).
     """
     origin = base_url.replace("http://", "https://", 1)
     result = PointResult(warmup=warmup, duration=duration)
@@ -196,9 +207,13 @@ async def open_point(
                 else:
                     ok, status, error = await send(client, call, origin)
             done = loop.time() - start
-            result.samples.append(Sample(call.tag, due, lag, done - due, done, ok, status, error))
+            sample = Sample(call.tag, due, lag, done - due, done, ok, status, error)
+            result.samples.append(sample)
+            if on_done is not None:
+                on_done(call, sample)
 
         start = loop.time() + 0.05
+        result.started = start
         tasks = []
         for i, due in enumerate(arrival_schedule(rate, warmup + duration)):
             delay = start + due - loop.time()

@@ -159,16 +159,23 @@ def make_appointments(count: int) -> list:
     )
 
 
-REASONS = [{"rule_id": "bench", "level": "emergency", "text": "bench", "evidence": {}}]
-
-
 def flag(appointment) -> tuple[int, float, float]:
     """(case id, seconds from start to commit, start time as time.time())."""
+    from advice.triage import Reason, TriageLevel
     from clinic.review.services import case_flag
 
+    reasons = [
+        Reason(
+            rule_id="bench",
+            topic="global",
+            level=TriageLevel.EMERGENCY,
+            text="bench",
+            act="Call the clinic now.",
+        )
+    ]
     started = time.time()
     began = time.perf_counter()
-    case = case_flag(appointment=appointment, level="emergency", reasons=REASONS)
+    case = case_flag(appointment=appointment, level="emergency", reasons=reasons)
     return case.pk, time.perf_counter() - began, started
 
 

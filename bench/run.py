@@ -147,12 +147,15 @@ def purge_queue(r, name: str) -> int:
 
 
 def wait_celery(timeout: float = 40) -> None:
-    from clinic.celery import app
+    from clinic.celery import PUBLISH_ERRORS, app
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if app.control.ping(timeout=1.0):
-            return
+        try:
+            if app.control.ping(timeout=1.0):
+                return
+        except PUBLISH_ERRORS:  # a connection from before a Redis restart; the next one is new
+            time.sleep(0.2)
     raise RuntimeError("the Celery worker did not answer a ping")
 
 
@@ -275,40 +278,75 @@ def clinician_users(seeded) -> tuple[list[VirtualUser], list[Call]]:
     return users, calls
 
 
-def patient_users(seeded, definition) -> tuple[list[VirtualUser], list[Call]]:
-    """The page pool: each patient opens their link and confirms their birth date over HTTP."""
+def vignette_posts(definition) -> dict[str, list[tuple[str, dict]]]:
+    """Each vignette's pages as the portal's forms post them: (page id, form data), in order."""
     from tests.portal_support import page_posts
     from tests.vignette_answers import VIGNETTES
 
-    posts = {key: page_posts(definition, v["answers"]) for key, v in VIGNETTES.items()}
+    return {key: page_posts(definition, v["answers"]) for key, v in VIGNETTES.items()}
+
+
+def open_link_calls(user: VirtualUser, patient) -> list[Call]:
+    """A patient opens their link and confirms their birth date."""
+    return [
+        Call(
+            "link",
+            "GET",
+            f"/p/{patient.token}/",
+            user,
+            expect_status=302,
+            expect_location="/p/verify/",
+        ),
+        Call(
+            "verify",
+            "POST",
+            "/p/verify/",
+            user,
+            data={"date_of_birth": patient.date_of_birth},
+            expect_status=302,
+            expect_location="/p/start/",
+            csrf_cookie=CSRF_COOKIE,
+        ),
+    ]
+
+
+def page_post_call(user: VirtualUser, page_id: str, data: dict) -> Call:
+    """A questionnaire page saved with "Next"."""
+    return Call(
+        "page_post",
+        "POST",
+        f"/p/q/{page_id}/",
+        user,
+        data={**data, "action": "next"},
+        expect_status=302,
+        expect_location=("/p/q/", "/p/review/", "/p/emergency/"),
+        csrf_cookie=CSRF_COOKIE,
+    )
+
+
+def submit_call(user: VirtualUser) -> Call:
+    """The final submit from the review page."""
+    return Call(
+        "submit",
+        "POST",
+        "/p/review/",
+        user,
+        expect_status=302,
+        expect_location="/p/done/",
+        csrf_cookie=CSRF_COOKIE,
+    )
+
+
+def patient_users(seeded, definition) -> tuple[list[VirtualUser], list[Call]]:
+    """The page pool: each patient opens their link and confirms their birth date over HTTP."""
+    posts = vignette_posts(definition)
     users, calls = [], []
     for n, patient in enumerate(seeded.page_pool):
         user = VirtualUser(f"patient-{patient.appointment_id}")
         user.mint_csrf(CSRF_COOKIE)
         user.state = {"posts": posts[patient.vignette], "get": n, "post": n}
         users.append(user)
-        calls.append(
-            Call(
-                "link",
-                "GET",
-                f"/p/{patient.token}/",
-                user,
-                expect_status=302,
-                expect_location="/p/verify/",
-            )
-        )
-        calls.append(
-            Call(
-                "verify",
-                "POST",
-                "/p/verify/",
-                user,
-                data={"date_of_birth": patient.date_of_birth},
-                expect_status=302,
-                expect_location="/p/start/",
-                csrf_cookie=CSRF_COOKIE,
-            )
-        )
+        calls += open_link_calls(user, patient)
     return users, calls
 
 
@@ -338,16 +376,7 @@ class Scenarios:
         posts = user.state["posts"]
         page_id, data = posts[user.state["post"] % len(posts)]
         user.state["post"] += 1
-        return Call(
-            "page_post",
-            "POST",
-            f"/p/q/{page_id}/",
-            user,
-            data={**data, "action": "next"},
-            expect_status=302,
-            expect_location=("/p/q/", "/p/review/", "/p/emergency/"),
-            csrf_cookie=CSRF_COOKIE,
-        )
+        return page_post_call(user, page_id, data)
 
     def submit(self, i: int) -> Call | None:
         patient = next(self.submit_pool, None)
@@ -357,15 +386,7 @@ class Scenarios:
             f"submit-{patient.appointment_id}", {SESSION_COOKIE: patient.session_key}
         )
         user.mint_csrf(CSRF_COOKIE)
-        return Call(
-            "submit",
-            "POST",
-            "/p/review/",
-            user,
-            expect_status=302,
-            expect_location="/p/done/",
-            csrf_cookie=CSRF_COOKIE,
-        )
+        return submit_call(user)
 
     def clinician(self, i: int) -> Call:
         user = self.clinicians[i % len(self.clinicians)]
@@ -490,6 +511,41 @@ def run_server(config: dict, *, env, scenarios, r, plan, setup_calls, worker) ->
     return out
 
 
+# --- Static files and the database -----------------------------------------------------------
+
+
+def start_collectstatic(env: dict) -> servers.Managed:
+    """collectstatic in the background, on the server's core, while the database is made."""
+    return servers.Managed(
+        "collectstatic",
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        env=env,
+        cpu=servers.SERVER_CPU if servers.can_pin() else None,
+    ).start()
+
+
+def fresh_database(env: dict, *, database_url: str) -> None:
+    """Drop, recreate and migrate the database, then set Django up on it in this process, with
+    the environment the servers get (production settings)."""
+    seed.recreate_database(database_url=database_url)
+    migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"]
+    subprocess.run(migrate, cwd=ROOT, env=env, check=True)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    import logging
+
+    # Everything this process will import, imported now: the tree may change under a long
+    # run (others at work in the same checkout), and a half-new module set would break.
+    from clinic.celery import TASK_MODULES, app
+
+    app.autodiscover_tasks(TASK_MODULES, force=True)
+
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+
 # --- Main -------------------------------------------------------------------------------------
 
 
@@ -577,30 +633,9 @@ def main(argv: list[str] | None = None) -> int:
             or base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),  # a Fernet key
         )
         log("collectstatic (in the background) and a fresh bench database")
-        static = servers.Managed(
-            "collectstatic",
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            env=env,
-            cpu=servers.SERVER_CPU if servers.can_pin() else None,
-        ).start()
+        static = start_collectstatic(env)
         managed.append(static)
-        seed.recreate_database(database_url=args.database_url)
-        migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"]
-        subprocess.run(migrate, cwd=ROOT, env=env, check=True)
-        os.environ.update(env)
-        import django
-
-        django.setup()
-        import logging
-
-        # Everything this process will import, imported now: the tree may change under a long
-        # run (others at work in the same checkout), and a half-new module set would break.
-        from clinic.celery import TASK_MODULES, app
-
-        app.autodiscover_tasks(TASK_MODULES, force=True)
-
-        logging.getLogger("weasyprint").setLevel(logging.WARNING)
-        logging.getLogger("fontTools").setLevel(logging.WARNING)
+        fresh_database(env, database_url=args.database_url)
         log(f"seeding {plan['history']:,} patients, appointments and submitted responses")
         started = time.monotonic()
         seeded = seed.seed(
@@ -703,6 +738,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _interrupted(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+def take_over() -> None:
+    """For a harness's main(): Ctrl-C or a TERM stops it wherever it is (its `finally` stops
+    every process), and it moves to the load generator's core."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupted)
+    if servers.can_pin():
+        os.sched_setaffinity(0, {servers.LOAD_CPU})
 
 
 def notifications_bench(env: dict) -> dict:

@@ -137,6 +137,7 @@ class Seeded:
     case_ids: list[int]
     open_case_ids: list[int]
     handout_response_ids: list[int]  # submitted responses with a handout and no PDF yet
+    vignette_levels: dict[str, str] = field(default_factory=dict)  # the triage level each gets
     counts: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
 
@@ -587,6 +588,7 @@ def seed(
         case_ids=[c[0] for c in cases],
         open_case_ids=open_ids,
         handout_response_ids=routine_with_handout,
+        vignette_levels={key: e.level.value for key, e in evaluated.items()},
         counts={
             "patients": total,
             "appointments": total,

@@ -6,8 +6,10 @@ so a crash of the harness leaves nothing running (run.py stops them in `finally`
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -146,7 +148,14 @@ class Managed:
 
 
 def gunicorn(
-    *, worker_class: str, workers: int, threads: int, port: int, env: dict, cpu: int | None
+    *,
+    worker_class: str,
+    workers: int,
+    threads: int,
+    port: int,
+    env: dict,
+    cpu: int | None,
+    name: str | None = None,
 ) -> Managed:
     argv = [
         sys.executable, "-m", "gunicorn", "clinic.wsgi:application",
@@ -159,10 +168,12 @@ def gunicorn(
         "--graceful-timeout", "5",
         "--log-level", "warning",
     ]  # fmt: skip
-    return Managed(f"gunicorn-{worker_class}", argv, env=env, cpu=cpu)
+    return Managed(name or f"gunicorn-{worker_class}", argv, env=env, cpu=cpu)
 
 
-def celery_worker(*, env: dict, cpu: int | None, nice: int, concurrency: int) -> Managed:
+def celery_worker(
+    *, env: dict, cpu: int | None, nice: int, concurrency: int, name: str = "celery-worker"
+) -> Managed:
     argv = [
         sys.executable, "-m", "celery", "-A", "clinic", "worker",
         "--queues", "default,notifications,pdf",
@@ -171,14 +182,37 @@ def celery_worker(*, env: dict, cpu: int | None, nice: int, concurrency: int) ->
         "--loglevel", "WARNING",
         "--without-gossip", "--without-mingle",
     ]  # fmt: skip
-    return Managed("celery-worker", argv, env=env, cpu=cpu, nice=nice)
+    return Managed(name, argv, env=env, cpu=cpu, nice=nice)
 
 
-def redis_server(*, port: int) -> Managed:
+def redis_server(*, port: int, name: str = "redis") -> Managed:
     """A private, memory-only redis-server on loopback, unpinned like the machine's own."""
     argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
     argv += ["--appendonly", "no"]
-    return Managed("redis", argv, env=dict(os.environ), cpu=set(START_CPUS) or None)
+    return Managed(name, argv, env=dict(os.environ), cpu=set(START_CPUS) or None)
+
+
+def private_redis(*, name: str) -> tuple[Managed, str]:
+    """A redis-server of the run's own, started and answering; it and its URL."""
+    import redis
+
+    port = free_port()
+    process = redis_server(port=port, name=name).start()
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        wait_redis(redis.Redis.from_url(url), process=process)
+    except BaseException:
+        process.stop()
+        raise
+    return process, url
+
+
+def throwaway_keys() -> dict[str, str]:
+    """A SECRET_KEY and a Fernet key for one run, for bench_env()."""
+    return {
+        "secret_key": secrets.token_urlsafe(50),
+        "field_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    }
 
 
 def wait_redis(client, *, process: Managed | None, timeout: float = 15) -> None:
