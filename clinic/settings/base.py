@@ -396,6 +396,7 @@ CELERY_TASK_ROUTES = {
     "clinic.notifications.tasks.notifications_sweep": {"queue": NOTIFICATION_QUEUE},
     "clinic.review.tasks.cases_escalate": {"queue": NOTIFICATION_QUEUE},
     "intake.links.tasks.appointment_reminders": {"queue": NOTIFICATION_QUEUE},
+    "intake.links.tasks.link_locks_notify": {"queue": NOTIFICATION_QUEUE},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -418,6 +419,11 @@ CELERY_BEAT_SCHEDULE = {
     "appointment-reminders": {
         "task": "intake.links.tasks.appointment_reminders",
         "schedule": crontab(minute="*/5"),
+        "options": _TICK,
+    },
+    "link-locks-notify": {
+        "task": "intake.links.tasks.link_locks_notify",
+        "schedule": crontab(),
         "options": _TICK,
     },
     "handouts-pdf-sweep": {

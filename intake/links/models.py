@@ -65,9 +65,20 @@ class LinkAttempt(models.Model):
     ip_address = models.GenericIPAddressField(null=True)
     succeeded = models.BooleanField()
     outcome = models.CharField(max_length=32, choices=LinkAttemptOutcome.choices)
+    # For LOCKED_NOW: when the clinic admins were told (intake.links.notices.link_locks_notify,
+    # every minute). Telling them outside the check keeps its answer's timing the same as an
+    # unknown link's.
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at"]
+        indexes = [
+            models.Index(
+                fields=["at"],
+                condition=models.Q(outcome="locked-now", notified_at__isnull=True),
+                name="linkattempt_to_notify_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.outcome} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -19,7 +19,6 @@ from redis.exceptions import RedisError
 
 from clinic.records.models import Appointment
 from intake.links.models import LinkAttempt, LinkAttemptOutcome, PrevisitLink
-from intake.links.notices import notify_link_locked
 
 logger = logging.getLogger(__name__)
 # What the cache raises when Redis is unreachable (the file cache raises OSError).
@@ -208,8 +207,8 @@ def link_verify(
         )
         LinkAttempt.objects.create(link=link, ip_address=ip, succeeded=False, outcome=outcome)
         if outcome == LinkAttemptOutcome.LOCKED_NOW:
-            # Someone may be guessing: the clinic admins hear of it, in this transaction.
-            notify_link_locked(link=link)
+            # Someone may be guessing: the admins hear of it within a minute (the LOCKED_NOW row
+            # is the record; intake.links.notices.link_locks_notify tells them).
             return VerifyOutcome.LOCKED, None
         return VerifyOutcome.WRONG, None
     link.failed_attempts = 0

@@ -21,6 +21,7 @@ from clinic.notifications.models import Notification, NotificationChannel
 from clinic.review.models import Case
 from clinic.review.services import cases_escalate
 from clinic.staff.models import StaffProfile
+from intake.links.notices import link_locks_notify
 from intake.links.reminders import appointment_reminders_send
 from intake.links.services import link_issue
 from intake.questionnaires.services import definition_for, questionnaire_default
@@ -107,6 +108,7 @@ def test_a_whole_flow_leaves_no_health_information_outside_the_database(
         guesser.get(f"/p/{guessed}/")
         for _ in range(settings.PREVISIT_MAX_DOB_FAILURES):
             guesser.post("/p/verify/", {"date_of_birth": "1970-01-01"})
+        link_locks_notify()  # beat's minute job
         _deliver_everything()
         # Email link scanners POST, PUT and OPTIONS the live links.
         scanner = Client(enforce_csrf_checks=True)
