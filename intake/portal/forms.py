@@ -224,6 +224,7 @@ class VerifyForm(forms.Form):
         label="Day",
         required=False,
         max_length=2,
+        error_messages={"max_length": "Please enter the day as a number, like 14."},
         widget=forms.TextInput(
             attrs={
                 "inputmode": "numeric",
@@ -238,6 +239,7 @@ class VerifyForm(forms.Form):
         label="Year",
         required=False,
         max_length=4,
+        error_messages={"max_length": "Please enter all four numbers of the year, like 1984."},
         widget=forms.TextInput(
             attrs={
                 "inputmode": "numeric",
@@ -286,8 +288,11 @@ class VerifyForm(forms.Form):
             (data.get("day") or "").strip(),
             (data.get("year") or "").strip(),
         )
+        # A part its field already refused (too long, not on the list) is not also "missing".
         missing = [
-            name for name, value in (("month", month), ("day", day), ("year", year)) if not value
+            name
+            for name, value in (("month", month), ("day", day), ("year", year))
+            if not value and name not in self.errors
         ]
         if len(missing) == 3:
             raise forms.ValidationError("Please enter your date of birth.")

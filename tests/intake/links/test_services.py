@@ -220,6 +220,8 @@ def test_the_date_of_birth_in_three_fields_confirms_the_patient(client, link, pa
         ({"month": "3", "day": "x4", "year": "1984"}, "day", "the day as a number"),
         ({"month": "3", "day": "14", "year": "1850"}, "year", "check the year you were born"),
         ({"month": "", "day": "", "year": ""}, None, "Please enter your date of birth."),
+        ({"month": "3", "day": "140", "year": "1984"}, "day", "the day as a number"),
+        ({"month": "3", "day": "14", "year": "19840"}, "year", "all four numbers of the year"),
     ],
 )
 def test_a_wrong_part_of_the_date_is_named(client, link, parts, field, message):
@@ -228,6 +230,8 @@ def test_a_wrong_part_of_the_date_is_named(client, link, parts, field, message):
     assert answer.status_code == 400
     text = answer.content.decode()
     assert message in text
+    assert "Ensure this value" not in text  # Django's own wording never reaches a patient
+    assert text.count('class="invalid-feedback') <= 1  # one message for the part at fault
     if field:
         assert f'id="id_{field}-error"' in text
         assert re.search(
