@@ -1,8 +1,11 @@
+from datetime import datetime, timedelta
+
 import pytest
 
 from advice.levels import TriageLevel
 from clinic.review.models import Case, CaseEvent
-from clinic.review.services import case_acknowledge, case_flag
+from clinic.review.services import case_acknowledge, case_flag, case_resolve
+from clinic.templatetags.review_tags import waited
 from tests.factories import AppointmentFactory, PatientFactory, reason
 
 pytestmark = pytest.mark.django_db
@@ -49,10 +52,6 @@ def test_queue_filters_by_level_and_name(client, clinician):
 
 
 def test_waiting_reads_as_a_duration():
-    from datetime import datetime, timedelta
-
-    from clinic.templatetags.review_tags import waited
-
     now = datetime(2026, 12, 4, 12, 0)
     shown = {
         minutes: waited(now - timedelta(minutes=minutes), now)
@@ -69,7 +68,6 @@ def test_waiting_reads_as_a_duration():
 
 
 def test_the_resolved_filter_shows_when_and_by_whom_and_its_counts_follow_it(client, clinician):
-    from clinic.review.services import case_resolve
 
     open_case = _flag("emergency", last_name="Stillopen")
     done = _flag("urgent", last_name="Finished")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clinic.celery import app as celery_app
 from intake.questionnaires.services import definition_for, questionnaire_default
-from intake.responses.handouts import handout_pdf_document
+from intake.responses.handouts import handout_pdf_document, handout_pdf_render
 from intake.responses.models import IssuedHandout, Response
 from tests.portal_support import page_posts
 from tests.vignette_answers import VIGNETTES
@@ -65,16 +65,12 @@ def test_pdf_is_rendered_by_the_worker_and_downloads_for_patient_and_clinician(
     assert b"".join(staff.streaming_content).startswith(b"%PDF")
 
 
-def test_rendering_twice_makes_one_pdf(patient, appointment, clinician, settings, tmp_path):
-    from intake.questionnaires.services import questionnaire_default
-    from intake.responses.handouts import handout_pdf_render
-    from intake.responses.models import Response
-
-    settings.MEDIA_ROOT = tmp_path
+def _issued_handout(appointment) -> IssuedHandout:
+    """A short issued handout for the appointment's response, as submitting would snapshot it."""
     response = Response.objects.create(
         appointment=appointment, questionnaire=questionnaire_default()
     )
-    handout = IssuedHandout.objects.create(
+    return IssuedHandout.objects.create(
         response=response,
         title="T",
         markdown="# T",
@@ -82,6 +78,12 @@ def test_rendering_twice_makes_one_pdf(patient, appointment, clinician, settings
         reading_grade=1.0,
         word_count=2,
     )
+
+
+def test_rendering_twice_makes_one_pdf(patient, appointment, clinician, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    handout = _issued_handout(appointment)
+    response = handout.response
     first = handout_pdf_render(response_id=response.pk)
     second = handout_pdf_render(response_id=response.pk)
     assert first.pdf.name == second.pdf.name
@@ -131,18 +133,7 @@ def test_the_pdf_says_whose_guide_it_is_for_which_visit_and_from_which_clinic(
     settings.CLINIC_ADDRESS = "2 Example Road"
     appointment.clinician = clinician
     appointment.save()
-    response = Response.objects.create(
-        appointment=appointment, questionnaire=questionnaire_default()
-    )
-    handout = IssuedHandout.objects.create(
-        response=response,
-        title="T",
-        markdown="# T",
-        html="<h1>T</h1>",
-        reading_grade=1.0,
-        word_count=1,
-    )
-    document = handout_pdf_document(handout)
+    document = handout_pdf_document(_issued_handout(appointment))
     starts = timezone.localtime(appointment.starts_at)
     assert f"For {patient.full_name}" in document
     assert starts.strftime("%B") in document and str(starts.year) in document
